@@ -1,0 +1,478 @@
+// Package harness drives an execution client under each client mode, traces
+// every request with net/http/httptrace, records latency in HdrHistograms and
+// cross-checks the client's connection counts against the server's.
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http/httptrace"
+	"strconv"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/poolbench/poolbench/execution"
+	"github.com/poolbench/poolbench/mockserver"
+)
+
+// Bounds on a run, so that every load loop ends by itself.
+const (
+	MaxRequests    = 100_000_000
+	MaxConcurrency = 10_000
+	MaxDuration    = 24 * time.Hour
+	// DurationRequestCap bounds a run given only a duration.
+	DurationRequestCap = 10_000_000
+)
+
+// Histogram range, in microseconds: 1 µs to 1 hour at 3 significant digits.
+const (
+	histMin    = 1
+	histMax    = int64(time.Hour / time.Microsecond)
+	histDigits = 3
+)
+
+// NewHistogram returns an empty latency histogram in microseconds, as every
+// histogram of this package is.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histMin, histMax, histDigits)
+}
+
+// Config describes one run: the same workload against each of Modes.
+type Config struct {
+	// BaseURL is the API's base URL (https://127.0.0.1:port).
+	BaseURL string
+	// TLSConfig trusts the server (RootCAs); cloned into every transport.
+	TLSConfig *tls.Config
+	// Modes are the client strategies to run, in order.
+	Modes []execution.Strategy
+	// Requests is N, the number of requests per mode; with Duration, the
+	// run stops at whichever comes first. 0 with a Duration means up to
+	// DurationRequestCap.
+	Requests int
+	// Concurrency is C, the number of workers, each with one request in
+	// flight at a time (closed model).
+	Concurrency int
+	// Duration bounds each mode's sending time; 0: none (Requests rules).
+	Duration time.Duration
+	// Timeout bounds one request. Default 10s.
+	Timeout time.Duration
+	// Grace is how long in-flight requests may finish after ctx is
+	// cancelled before they are cancelled too. Default 2s.
+	Grace time.Duration
+	// HTTP2 lets clients negotiate HTTP/2.
+	HTTP2 bool
+	// Payload builds request i (without ID, which the harness sets).
+	// Default: a small Python program (DefaultPayload).
+	Payload func(i int) execution.Request
+	// CheckOutput verifies that each response belongs to its request (the
+	// mock's echo, mockserver.Output). Turn it off for servers that do not
+	// echo; status and JSON shape are still checked.
+	CheckOutput bool
+	// Server gives the server's own counts per mode; nil: unknown.
+	Server StatsSource
+	// NewService builds the execution client for a mode; tests inject it.
+	// Default execution.New.
+	NewService func(execution.Options) (*execution.Service, error)
+}
+
+// DefaultPayload is the request the harness sends unless told otherwise.
+func DefaultPayload(int) execution.Request {
+	return execution.Request{
+		Language: "python",
+		Version:  "3.12.0",
+		Files:    []execution.File{{Name: "main.py", Content: "print('hello from poolbench')"}},
+	}
+}
+
+// StatsSource reads and resets a server's own counters.
+type StatsSource interface {
+	Stats(ctx context.Context) (mockserver.Stats, error)
+	ResetStats(ctx context.Context) error
+}
+
+// InProcess adapts a *mockserver.Server in this process to StatsSource.
+func InProcess(s *mockserver.Server) StatsSource { return inProcess{s} }
+
+type inProcess struct{ s *mockserver.Server }
+
+func (p inProcess) Stats(context.Context) (mockserver.Stats, error) { return p.s.Stats(), nil }
+func (p inProcess) ResetStats(context.Context) error                { p.s.ResetStats(); return nil }
+
+// Validate checks c and says what is wrong with it.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.BaseURL == "" {
+		errs = append(errs, errors.New("no target URL"))
+	}
+	if len(c.Modes) == 0 {
+		errs = append(errs, errors.New("no client modes"))
+	}
+	for _, m := range c.Modes {
+		if _, err := execution.ParseStrategy(string(m)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Requests < 0 || c.Requests > MaxRequests {
+		errs = append(errs, fmt.Errorf("requests %d: want 1..%d", c.Requests, MaxRequests))
+	}
+	if c.Requests == 0 && c.Duration == 0 {
+		errs = append(errs, errors.New("neither a request count nor a duration"))
+	}
+	if c.Duration < 0 || c.Duration > MaxDuration {
+		errs = append(errs, fmt.Errorf("duration %v: want 0..%v", c.Duration, MaxDuration))
+	}
+	if c.Concurrency < 1 || c.Concurrency > MaxConcurrency {
+		errs = append(errs, fmt.Errorf("concurrency %d: want 1..%d", c.Concurrency, MaxConcurrency))
+	}
+	if c.Requests > 0 && c.Concurrency > c.Requests {
+		errs = append(errs, fmt.Errorf("concurrency %d is more than the %d requests", c.Concurrency, c.Requests))
+	}
+	if c.Timeout < 0 || c.Grace < 0 {
+		errs = append(errs, errors.New("negative timeout or grace"))
+	}
+	return errors.Join(errs...)
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	StartedAt time.Time
+	Modes     []ModeResult
+	// Partial is set when the run was cancelled before every mode finished.
+	Partial bool
+}
+
+// ModeResult is the outcome of one mode. Requests == OK + Σ Errors.
+type ModeResult struct {
+	Mode string
+	// Requests is the number of requests sent.
+	Requests int64
+	OK       int64
+	// Errors counts failed requests by kind (see Classify).
+	Errors   map[string]int64
+	Duration time.Duration
+	Client   ClientCounts
+	// Server holds the server's own counts for this mode; nil when unknown.
+	Server *mockserver.Stats
+	// Latency and TTFB are in microseconds; TTFB only of requests that got
+	// a first response byte.
+	Latency *hdrhistogram.Histogram
+	TTFB    *hdrhistogram.Histogram
+	// ClientsBuilt is the number of http.Clients the mode constructed.
+	ClientsBuilt int64
+	// LeftOpen is the number of connections the server still had open when
+	// the mode ended, before the harness closed them (the leaky mode's leak).
+	LeftOpen int64
+	// Warnings are non-fatal caveats: cross-check mismatches, pool churn.
+	Warnings []string
+	// Partial is set when the mode was cancelled.
+	Partial bool
+}
+
+// Failed returns the number of failed requests.
+func (m *ModeResult) Failed() int64 {
+	var n int64
+	for _, v := range m.Errors {
+		n += v
+	}
+	return n
+}
+
+// Throughput returns successful requests per second.
+func (m *ModeResult) Throughput() float64 {
+	if m.Duration <= 0 {
+		return 0
+	}
+	return float64(m.OK) / m.Duration.Seconds()
+}
+
+// Run runs cfg's workload under each mode in turn. Cancelling ctx stops new
+// sends at once, lets in-flight requests finish for up to cfg.Grace, and
+// returns what was measured with Partial set. A setup failure is an error;
+// failed requests are counted in the result.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("harness: %w", err)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.Grace == 0 {
+		cfg.Grace = 2 * time.Second
+	}
+	if cfg.Payload == nil {
+		cfg.Payload = DefaultPayload
+	}
+	if cfg.NewService == nil {
+		cfg.NewService = execution.New
+	}
+	res := &Result{StartedAt: time.Now()}
+	for _, mode := range cfg.Modes {
+		if ctx.Err() != nil {
+			res.Partial = true
+			break
+		}
+		mr, err := runMode(ctx, cfg, mode)
+		if err != nil {
+			return res, fmt.Errorf("harness: mode %s: %w", mode, err)
+		}
+		res.Modes = append(res.Modes, *mr)
+		if mr.Partial {
+			res.Partial = true
+		}
+	}
+	return res, nil
+}
+
+func runMode(ctx context.Context, cfg Config, mode execution.Strategy) (*ModeResult, error) {
+	if cfg.Server != nil {
+		if err := cfg.Server.ResetStats(ctx); err != nil {
+			return nil, fmt.Errorf("reset server stats: %w", err)
+		}
+	}
+	svc, err := cfg.NewService(execution.Options{
+		BaseURL:   cfg.BaseURL,
+		Strategy:  mode,
+		TLSConfig: cfg.TLSConfig,
+		PoolSize:  cfg.Concurrency,
+		Timeout:   cfg.Timeout,
+		HTTP2:     cfg.HTTP2,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer svc.Close()
+
+	// In-flight requests outlive ctx by up to Grace, so a stopped run
+	// still accounts for every request it sent.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelReqs()
+		case <-reqCtx.Done():
+		}
+	})
+	defer stopGrace()
+
+	quota := cfg.Requests
+	if quota == 0 {
+		quota = DurationRequestCap
+	}
+	epoch := time.Now()
+	var deadline time.Time
+	if cfg.Duration > 0 {
+		deadline = epoch.Add(cfg.Duration)
+	}
+	check := newChecker(cfg)
+	workers := make([]*worker, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for w := range workers {
+		// Worker w sends requests w, w+C, w+2C, ...: a fixed share, no
+		// shared counter on the request path.
+		share := quota / cfg.Concurrency
+		if w < quota%cfg.Concurrency {
+			share++
+		}
+		wk := newWorker(w, cfg.Concurrency, share, epoch)
+		workers[w] = wk
+		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
+	}
+	wg.Wait()
+	elapsed := time.Since(epoch)
+
+	mr := &ModeResult{
+		Mode:     string(mode),
+		Errors:   map[string]int64{},
+		Duration: elapsed,
+		Latency:  NewHistogram(),
+		TTFB:     NewHistogram(),
+		Partial:  ctx.Err() != nil,
+	}
+	for _, wk := range workers {
+		mr.Requests += wk.sent
+		mr.OK += wk.ok
+		for k, v := range wk.errors {
+			mr.Errors[k] += v
+		}
+		mr.Latency.Merge(wk.latency)
+		mr.TTFB.Merge(wk.ttfb)
+	}
+	if cfg.Server != nil {
+		st, err := cfg.Server.Stats(ctx)
+		if err == nil {
+			mr.LeftOpen = st.Open
+		}
+	}
+	svc.Close()
+	settle(workers, svc)
+	for _, wk := range workers {
+		mr.Client.add(wk.tr.counts())
+	}
+	mr.ClientsBuilt = svc.ClientsBuilt()
+	if cfg.Server != nil {
+		st, err := serverStats(ctx, cfg.Server, mr.Client)
+		if err != nil {
+			mr.Warnings = append(mr.Warnings, fmt.Sprintf("server counts unavailable: %v", err))
+		} else {
+			mr.Server = &st
+		}
+	}
+	mr.Warnings = append(mr.Warnings, crossCheck(mr, cfg)...)
+	return mr, nil
+}
+
+// settle waits (at most 2s) for dials that net/http finishes in the
+// background after their request was served by another connection, then
+// closes the idle connections they left, so counts are final.
+func settle(workers []*worker, svc *execution.Service) {
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		pending := false
+		for _, wk := range workers {
+			if wk.tr.pending() {
+				pending = true
+				break
+			}
+		}
+		if !pending {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	svc.CloseIdleConnections()
+}
+
+// serverStats reads the server's counts, giving the server up to a second
+// to catch up with the client: it accepts and finishes handshakes on its
+// own goroutines, a moment after the client is done with them.
+func serverStats(ctx context.Context, src StatsSource, c ClientCounts) (mockserver.Stats, error) {
+	deadline := time.Now().Add(time.Second)
+	for {
+		st, err := src.Stats(ctx)
+		if err != nil {
+			return st, err
+		}
+		if (st.Connections == c.Dials && st.TLSHandshakes == c.TLSHandshakes) || time.Now().After(deadline) {
+			return st, nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// crossCheck compares the client's counts with each other and with the
+// server's, and names what a reader of the table must know.
+func crossCheck(mr *ModeResult, cfg Config) []string {
+	var w []string
+	if got := mr.OK + mr.Failed(); got != mr.Requests {
+		w = append(w, fmt.Sprintf("accounting: ok %d + failed %d != sent %d", mr.OK, mr.Failed(), mr.Requests))
+	}
+	if f := mr.Failed(); f > 0 {
+		w = append(w, fmt.Sprintf("%d of %d requests failed (%s)", f, mr.Requests, formatKinds(mr.Errors)))
+	}
+	if s := mr.Server; s != nil {
+		if s.Connections != mr.Client.Dials {
+			w = append(w, fmt.Sprintf("cross-check: client dialed %d connections, server accepted %d", mr.Client.Dials, s.Connections))
+		}
+		if s.TLSHandshakes != mr.Client.TLSHandshakes {
+			w = append(w, fmt.Sprintf("cross-check: client completed %d TLS handshakes, server %d", mr.Client.TLSHandshakes, s.TLSHandshakes))
+		}
+		if s.Resumed != mr.Client.TLSResumed {
+			w = append(w, fmt.Sprintf("cross-check: client resumed %d TLS sessions, server %d", mr.Client.TLSResumed, s.Resumed))
+		}
+	}
+	if mr.Client.NewConnRequests != mr.Client.Dials {
+		w = append(w, fmt.Sprintf("GotConn(!Reused) fired %d times but %d connections were dialed: connections dialed in the background reach requests as \"reused\"; dials are the true count", mr.Client.NewConnRequests, mr.Client.Dials))
+	}
+	shared := mr.Mode == string(execution.Singleton) || mr.Mode == string(execution.SingletonDefaultPool)
+	if shared && mr.Client.Dials > int64(cfg.Concurrency) {
+		w = append(w, fmt.Sprintf("pool churn: %s dialed %d connections for %d concurrent workers (%d TLS handshakes); its idle pool keeps fewer connections than the concurrency (MaxIdleConnsPerHost)", mr.Mode, mr.Client.Dials, cfg.Concurrency, mr.Client.TLSHandshakes))
+	}
+	if mr.LeftOpen > 0 && mr.Mode == string(execution.PerRequestLeaky) {
+		w = append(w, fmt.Sprintf("leak: %d connections were still open on the server when the mode ended (clients never closed); the harness closed them", mr.LeftOpen))
+	}
+	return w
+}
+
+func formatKinds(m map[string]int64) string {
+	keys := sortedKeys(m)
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += k + " " + strconv.FormatInt(m[k], 10)
+	}
+	return s
+}
+
+// worker is one closed-model worker: one request in flight at a time.
+// Everything it writes on the request path is its own.
+type worker struct {
+	index, stride, share int
+	tr                   *tracer
+	trace                *httptrace.ClientTrace
+
+	sent, ok      int64
+	errors        map[string]int64
+	latency, ttfb *hdrhistogram.Histogram
+}
+
+func newWorker(index, stride, share int, epoch time.Time) *worker {
+	tr := newTracer(epoch)
+	return &worker{
+		index: index, stride: stride, share: share,
+		tr: tr, trace: tr.clientTrace(),
+		errors:  map[string]int64{},
+		latency: NewHistogram(), ttfb: NewHistogram(),
+	}
+}
+
+func (w *worker) run(stop, reqCtx context.Context, svc *execution.Service, payload func(int) execution.Request, check *checker, deadline time.Time) {
+	ctx := httptrace.WithClientTrace(reqCtx, w.trace)
+	for k := 0; k < w.share; k++ {
+		if stop.Err() != nil {
+			return
+		}
+		start := time.Now()
+		if !deadline.IsZero() && !start.Before(deadline) {
+			return
+		}
+		i := w.index + k*w.stride
+		req := payload(i)
+		req.ID = strconv.Itoa(i)
+		w.tr.firstByteNs.Store(0)
+		res, err := svc.Execute(ctx, req)
+		end := time.Now()
+		if err == nil {
+			err = check.check(req, res)
+		}
+		w.sent++
+		if err != nil {
+			w.errors[Classify(err)]++
+		} else {
+			w.ok++
+		}
+		recordClamped(w.latency, end.Sub(start))
+		if fb := w.tr.firstByteNs.Load(); fb > 0 {
+			recordClamped(w.ttfb, time.Duration(fb)-start.Sub(w.tr.epoch))
+		}
+	}
+}
+
+func recordClamped(h *hdrhistogram.Histogram, d time.Duration) {
+	us := d.Microseconds()
+	if us < histMin {
+		us = histMin
+	}
+	if us > histMax {
+		us = histMax
+	}
+	_ = h.RecordValue(us) // cannot fail inside the range
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/poolbench/poolbench/execution"
+	"github.com/poolbench/poolbench/harness"
+	"github.com/poolbench/poolbench/mockserver"
+	"github.com/poolbench/poolbench/reports"
+	"github.com/poolbench/poolbench/scenarios"
+)
+
+func init() {
+	commands["run"] = command{"run a scenario in each client mode and print the comparison", runRun}
+}
+
+// runFlags are the flags shared by run and gate.
+type runFlags struct {
+	scenario string
+	modes    string
+	n, c     int
+	duration time.Duration
+	timeout  time.Duration
+	format   string
+	out      string
+	force    bool
+}
+
+func addRunFlags(fs *flagSet) *runFlags {
+	f := &runFlags{}
+	fs.StringVar(&f.scenario, "scenario", scenarios.Default, "catalog scenario `name` (see poolbench scenarios)")
+	fs.StringVar(&f.modes, "modes", "", "comma-separated client `modes` to compare; the first is the baseline (default: the scenario's)")
+	fs.IntVar(&f.n, "n", 0, "requests per mode (default: the scenario's)")
+	fs.IntVar(&f.c, "c", 0, "concurrency: workers with one request in flight each (default: the scenario's)")
+	fs.DurationVar(&f.duration, "duration", 0, "stop each mode after this `duration` (with -n: whichever comes first)")
+	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request `timeout`")
+	fs.StringVar(&f.format, "format", "table", "output `format`: table, markdown or json")
+	fs.StringVar(&f.out, "out", "", "write report.json, report.md and <mode>.hgrm into `dir`")
+	fs.BoolVar(&f.force, "force", false, "let --out write into a non-empty directory")
+	return f
+}
+
+// runOptions is a validated run: everything the CLI learnt from flags.
+type runOptions struct {
+	scenario scenarios.Scenario
+	timeout  time.Duration
+	format   reports.Format
+	out      string
+	force    bool
+}
+
+// flagSet is a flag.FlagSet that reports errors to the caller instead of
+// printing them, so a bad flag becomes one line and exit 2, and prints its
+// help to stdout only when asked.
+type flagSet struct {
+	*flag.FlagSet
+	help func()
+}
+
+func newFlagSet(name, synopsis string, stdout io.Writer) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {} // flag calls it on every error; parse prints help
+	return &flagSet{FlagSet: fs, help: func() {
+		fmt.Fprintf(stdout, "Usage: poolbench %s\n\nFlags:\n", synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}}
+}
+
+// parse parses args; -h prints help and returns flag.ErrHelp, any other
+// problem is a usage error. Positional arguments are refused unless
+// maxArgs allows them.
+func (fs *flagSet) parse(args []string, maxArgs int) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.help()
+			return err
+		}
+		return usageError("%s: %v (see poolbench %s --help)", fs.Name(), err, fs.Name())
+	}
+	if fs.NArg() > maxArgs {
+		return usageError("%s: unexpected argument %q (see poolbench %s --help)", fs.Name(), fs.Arg(maxArgs), fs.Name())
+	}
+	return nil
+}
+
+// options validates the flags against each other and the scenario. Every
+// check happens before anything runs.
+func (f *runFlags) options(fs *flagSet) (runOptions, error) {
+	name := fs.Name()
+	sc, err := scenarios.Lookup(f.scenario)
+	if err != nil {
+		return runOptions{}, usageError("%s: --scenario: %v", name, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if set["n"] {
+		if f.n < 1 || f.n > harness.MaxRequests {
+			return runOptions{}, usageError("%s: -n %d: want 1..%d requests", name, f.n, harness.MaxRequests)
+		}
+		sc.Requests = f.n
+	}
+	if set["c"] {
+		if f.c < 1 || f.c > harness.MaxConcurrency {
+			return runOptions{}, usageError("%s: -c %d: want 1..%d workers", name, f.c, harness.MaxConcurrency)
+		}
+		sc.Concurrency = f.c
+	}
+	if set["duration"] {
+		if f.duration <= 0 || f.duration > harness.MaxDuration {
+			return runOptions{}, usageError("%s: --duration %v: want more than 0 and at most %v", name, f.duration, harness.MaxDuration)
+		}
+		sc.Duration = f.duration
+		if !set["n"] {
+			sc.Requests = 0 // the duration rules, up to harness.DurationRequestCap
+		}
+	}
+	if sc.Requests > 0 && sc.Concurrency > sc.Requests {
+		return runOptions{}, usageError("%s: -c %d is more than the %d requests (-n)", name, sc.Concurrency, sc.Requests)
+	}
+	if set["modes"] {
+		sc.Modes = nil
+		for _, m := range strings.Split(f.modes, ",") {
+			st, err := execution.ParseStrategy(strings.TrimSpace(m))
+			if err != nil {
+				return runOptions{}, usageError("%s: --modes: %v", name, err)
+			}
+			sc.Modes = append(sc.Modes, st)
+		}
+	}
+	if f.timeout <= 0 {
+		return runOptions{}, usageError("%s: --timeout %v: want more than 0", name, f.timeout)
+	}
+	format, err := reports.ParseFormat(f.format)
+	if err != nil {
+		return runOptions{}, usageError("%s: --format: %v", name, err)
+	}
+	if f.out != "" {
+		if err := reports.CheckOutDir(f.out, f.force); err != nil {
+			return runOptions{}, usageError("%s: --out: %v", name, err)
+		}
+	}
+	return runOptions{scenario: sc, timeout: f.timeout, format: format, out: f.out, force: f.force}, nil
+}
+
+func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("run", "run [--scenario NAME] [--modes a,b] [-n N] [-c C] [--duration D] [--format table|markdown|json] [--out DIR]", stdout)
+	f := addRunFlags(fs)
+	if err := fs.parse(args, 0); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	opts, err := f.options(fs)
+	if err != nil {
+		return err
+	}
+	rep, err := execute(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return emit(stdout, rep, opts)
+}
+
+// execute starts the mock for the scenario, runs every mode and builds the report.
+func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
+	sc := opts.scenario
+	srv, err := mockserver.NewServer(sc.Server)
+	if err != nil {
+		return nil, fmt.Errorf("start mock server: %w", err)
+	}
+	defer srv.Close()
+	res, err := harness.Run(ctx, harness.Config{
+		BaseURL:     srv.URL,
+		TLSConfig:   srv.ClientTLSConfig(),
+		Modes:       sc.Modes,
+		Requests:    sc.Requests,
+		Concurrency: sc.Concurrency,
+		Duration:    sc.Duration,
+		Timeout:     opts.timeout,
+		HTTP2:       sc.HTTP2,
+		CheckOutput: true,
+		Server:      harness.InProcess(srv),
+	})
+	if err != nil {
+		return nil, err
+	}
+	modes := make([]string, len(sc.Modes))
+	for i, m := range sc.Modes {
+		modes[i] = string(m)
+	}
+	return reports.FromResult(reports.Scenario{
+		Name:        sc.Name,
+		Description: sc.Description,
+		Requests:    sc.Requests,
+		Concurrency: sc.Concurrency,
+		DurationS:   sc.Duration.Seconds(),
+		Modes:       modes,
+		LatencyMS:   float64(sc.Server.Latency.Fixed) / float64(time.Millisecond),
+		HTTP2:       sc.HTTP2,
+	}, res)
+}
+
+// emit prints the report in the chosen format and writes the bundle.
+func emit(stdout io.Writer, rep *reports.Report, opts runOptions) error {
+	if err := reports.Render(stdout, rep, opts.format); err != nil {
+		return err
+	}
+	if opts.out != "" {
+		if err := reports.WriteBundle(opts.out, rep, reports.BundleOptions{Force: opts.force}); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	return nil
+}
