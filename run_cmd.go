@@ -174,6 +174,10 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 // execute starts the mock for the scenario, runs every mode and builds the report.
 func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	sc := opts.scenario
+	modes := make([]string, len(sc.Modes))
+	for i, m := range sc.Modes {
+		modes[i] = string(m)
+	}
 	srv, err := mockserver.NewServer(sc.Server)
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
@@ -182,7 +186,7 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	res, err := harness.Run(ctx, harness.Config{
 		BaseURL:     srv.URL,
 		TLSConfig:   srv.ClientTLSConfig(),
-		Modes:       sc.Modes,
+		Modes:       modes,
 		Requests:    sc.Requests,
 		Concurrency: sc.Concurrency,
 		Duration:    sc.Duration,
@@ -193,10 +197,6 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	})
 	if err != nil {
 		return nil, err
-	}
-	modes := make([]string, len(sc.Modes))
-	for i, m := range sc.Modes {
-		modes[i] = string(m)
 	}
 	return reports.FromResult(reports.Scenario{
 		Name:        sc.Name,

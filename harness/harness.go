@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -47,8 +48,9 @@ type Config struct {
 	BaseURL string
 	// TLSConfig trusts the server (RootCAs); cloned into every transport.
 	TLSConfig *tls.Config
-	// Modes are the client strategies to run, in order.
-	Modes []execution.Strategy
+	// Modes are the client modes to run, in order: execution strategies
+	// (execution.Strategies) or names in Clients.
+	Modes []string
 	// Requests is N, the number of requests per mode; with Duration, the
 	// run stops at whichever comes first. 0 with a Duration means up to
 	// DurationRequestCap.
@@ -74,10 +76,36 @@ type Config struct {
 	CheckOutput bool
 	// Server gives the server's own counts per mode; nil: unknown.
 	Server StatsSource
-	// NewService builds the execution client for a mode; tests inject it.
-	// Default execution.New.
-	NewService func(execution.Options) (*execution.Service, error)
+	// Clients builds the client of a mode that is not an execution
+	// strategy (a user's own client, a reference implementation). A name
+	// here takes precedence over a strategy of the same name.
+	Clients map[string]ClientFactory
+	// OnProgress, if set, is called about every 100ms during a mode, and
+	// once at its end, with the requests completed so far and the mode's
+	// request quota (0 when only a duration bounds it). It runs on its own
+	// goroutine and reads per-worker counters, so the request path takes
+	// no shared lock for it.
+	OnProgress func(mode string, done, total int64)
 }
+
+// Client is what a mode drives: one Execute per request, traced through
+// the context it is given (httptrace hooks travel in ctx, so any
+// net/http client that passes ctx on is counted). *execution.Service is
+// one.
+type Client interface {
+	Execute(ctx context.Context, req execution.Request) (execution.Result, error)
+	// CloseIdleConnections releases pooled connections; the harness calls
+	// it after a mode, once pending dials are done.
+	CloseIdleConnections()
+	Close() error
+}
+
+// ClientFactory builds a mode's client from the options the harness would
+// give an execution.Service.
+type ClientFactory func(execution.Options) (Client, error)
+
+// clientsBuilt is implemented by clients that count their constructions.
+type clientsBuilt interface{ ClientsBuilt() int64 }
 
 // DefaultPayload is the request the harness sends unless told otherwise.
 func DefaultPayload(int) execution.Request {
@@ -112,7 +140,10 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("no client modes"))
 	}
 	for _, m := range c.Modes {
-		if _, err := execution.ParseStrategy(string(m)); err != nil {
+		if _, ok := c.Clients[m]; ok {
+			continue
+		}
+		if _, err := execution.ParseStrategy(m); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -206,9 +237,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Payload == nil {
 		cfg.Payload = DefaultPayload
 	}
-	if cfg.NewService == nil {
-		cfg.NewService = execution.New
-	}
 	res := &Result{StartedAt: time.Now()}
 	for _, mode := range cfg.Modes {
 		if ctx.Err() != nil {
@@ -227,20 +255,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func runMode(ctx context.Context, cfg Config, mode execution.Strategy) (*ModeResult, error) {
+// newClient builds the client of mode.
+func newClient(cfg Config, mode string) (Client, error) {
+	opts := execution.Options{
+		BaseURL:   cfg.BaseURL,
+		Strategy:  execution.Strategy(mode),
+		TLSConfig: cfg.TLSConfig,
+		PoolSize:  cfg.Concurrency,
+		Timeout:   cfg.Timeout,
+		HTTP2:     cfg.HTTP2,
+	}
+	if f, ok := cfg.Clients[mode]; ok {
+		opts.Strategy = ""
+		return f(opts)
+	}
+	return execution.New(opts)
+}
+
+func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) {
 	if cfg.Server != nil {
 		if err := cfg.Server.ResetStats(ctx); err != nil {
 			return nil, fmt.Errorf("reset server stats: %w", err)
 		}
 	}
-	svc, err := cfg.NewService(execution.Options{
-		BaseURL:   cfg.BaseURL,
-		Strategy:  mode,
-		TLSConfig: cfg.TLSConfig,
-		PoolSize:  cfg.Concurrency,
-		Timeout:   cfg.Timeout,
-		HTTP2:     cfg.HTTP2,
-	})
+	svc, err := newClient(cfg, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -284,11 +322,13 @@ func runMode(ctx context.Context, cfg Config, mode execution.Strategy) (*ModeRes
 		workers[w] = wk
 		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
 	}
+	stopProgress := startProgress(cfg, mode, int64(quota), workers)
 	wg.Wait()
 	elapsed := time.Since(epoch)
+	stopProgress()
 
 	mr := &ModeResult{
-		Mode:     string(mode),
+		Mode:     mode,
 		Errors:   map[string]int64{},
 		Duration: elapsed,
 		Latency:  NewHistogram(),
@@ -315,7 +355,9 @@ func runMode(ctx context.Context, cfg Config, mode execution.Strategy) (*ModeRes
 	for _, wk := range workers {
 		mr.Client.add(wk.tr.counts())
 	}
-	mr.ClientsBuilt = svc.ClientsBuilt()
+	if cb, ok := svc.(clientsBuilt); ok {
+		mr.ClientsBuilt = cb.ClientsBuilt()
+	}
 	if cfg.Server != nil {
 		st, err := serverStats(ctx, cfg.Server, mr.Client)
 		if err != nil {
@@ -331,7 +373,7 @@ func runMode(ctx context.Context, cfg Config, mode execution.Strategy) (*ModeRes
 // settle waits (at most 2s) for dials that net/http finishes in the
 // background after their request was served by another connection, then
 // closes the idle connections they left, so counts are final.
-func settle(workers []*worker, svc *execution.Service) {
+func settle(workers []*worker, svc Client) {
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
 		pending := false
@@ -391,7 +433,7 @@ func crossCheck(mr *ModeResult, cfg Config) []string {
 		w = append(w, fmt.Sprintf("GotConn(!Reused) fired %d times but %d connections were dialed: connections dialed in the background reach requests as \"reused\"; dials are the true count", mr.Client.NewConnRequests, mr.Client.Dials))
 	}
 	shared := mr.Mode == string(execution.Singleton) || mr.Mode == string(execution.SingletonDefaultPool)
-	if shared && mr.Client.Dials > int64(cfg.Concurrency) {
+	if shared && !cfg.HTTP2 && mr.Client.Dials > int64(cfg.Concurrency) {
 		w = append(w, fmt.Sprintf("pool churn: %s dialed %d connections for %d concurrent workers (%d TLS handshakes); its idle pool keeps fewer connections than the concurrency (MaxIdleConnsPerHost)", mr.Mode, mr.Client.Dials, cfg.Concurrency, mr.Client.TLSHandshakes))
 	}
 	if mr.LeftOpen > 0 && mr.Mode == string(execution.PerRequestLeaky) {
@@ -412,6 +454,44 @@ func formatKinds(m map[string]int64) string {
 	return s
 }
 
+// startProgress calls cfg.OnProgress about every 100ms until the returned
+// func is called, which reports the final count.
+func startProgress(cfg Config, mode string, total int64, workers []*worker) (stop func()) {
+	if cfg.OnProgress == nil {
+		return func() {}
+	}
+	if cfg.Requests == 0 {
+		total = 0
+	}
+	sum := func() int64 {
+		var n int64
+		for _, w := range workers {
+			n += w.done.Load()
+		}
+		return n
+	}
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				cfg.OnProgress(mode, sum(), total)
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-finished
+		cfg.OnProgress(mode, sum(), total)
+	}
+}
+
 // worker is one closed-model worker: one request in flight at a time.
 // Everything it writes on the request path is its own.
 type worker struct {
@@ -420,6 +500,7 @@ type worker struct {
 	trace                *httptrace.ClientTrace
 
 	sent, ok      int64
+	done          atomic.Int64 // sent, for the progress reader
 	errors        map[string]int64
 	latency, ttfb *hdrhistogram.Histogram
 }
@@ -434,7 +515,7 @@ func newWorker(index, stride, share int, epoch time.Time) *worker {
 	}
 }
 
-func (w *worker) run(stop, reqCtx context.Context, svc *execution.Service, payload func(int) execution.Request, check *checker, deadline time.Time) {
+func (w *worker) run(stop, reqCtx context.Context, svc Client, payload func(int) execution.Request, check *checker, deadline time.Time) {
 	ctx := httptrace.WithClientTrace(reqCtx, w.trace)
 	for k := 0; k < w.share; k++ {
 		if stop.Err() != nil {
@@ -454,6 +535,7 @@ func (w *worker) run(stop, reqCtx context.Context, svc *execution.Service, paylo
 			err = check.check(req, res)
 		}
 		w.sent++
+		w.done.Store(w.sent)
 		if err != nil {
 			w.errors[Classify(err)]++
 		} else {
