@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -47,6 +48,9 @@ func runDefaultPool(pass *analysis.Pass) (any, error) {
 	for _, site := range ix.creationSites() {
 		if !isTransportCreation(pass.TypesInfo, site) {
 			continue // a call to a factory: the factory's own Transport is the one reported
+		}
+		if keepAlivesDisabled(pass.TypesInfo, site) {
+			continue // no idle pool to size: disablekeepalives reports it
 		}
 		if fn := ix.enclosingFunc(site); fn != nil && !isInit(fn) {
 			fl := ix.follow(site)
@@ -160,4 +164,24 @@ func (ix *index) containsSend(n ast.Node, senders map[*types.Func]bool) bool {
 		return !found
 	})
 	return found
+}
+
+// keepAlivesDisabled reports whether e is a Transport literal with DisableKeepAlives
+// set to a constant true.
+func keepAlivesDisabled(info *types.Info, e ast.Expr) bool {
+	lit, ok := e.(*ast.CompositeLit)
+	if !ok {
+		return false
+	}
+	for _, elt := range lit.Elts {
+		kv, ok := elt.(*ast.KeyValueExpr)
+		if !ok {
+			continue
+		}
+		if id, ok := kv.Key.(*ast.Ident); ok && id.Name == "DisableKeepAlives" {
+			tv := info.Types[kv.Value]
+			return tv.Value != nil && tv.Value.Kind() == constant.Bool && constant.BoolVal(tv.Value)
+		}
+	}
+	return false
 }

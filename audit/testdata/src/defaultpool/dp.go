@@ -63,3 +63,6 @@ func group(reqs []*http.Request) error {
 func perCall(req *http.Request) (*http.Response, error) {
 	return (&http.Client{Transport: &http.Transport{}}).Do(req)
 }
+
+// noPool has no idle pool to size.
+var noPool = &http.Transport{DisableKeepAlives: true}

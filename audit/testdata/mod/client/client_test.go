@@ -1,0 +1,10 @@
+package client
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestNoReuse(t *testing.T) {
+	_ = &http.Transport{DisableKeepAlives: true} // allowed in tests
+}

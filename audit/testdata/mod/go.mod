@@ -1,0 +1,3 @@
+module example.com/auditdemo
+
+go 1.26
