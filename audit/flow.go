@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 )
 
 // poolFlow says where a new connection pool (a Transport, or a Client or RoundTripper
@@ -28,7 +29,12 @@ func (fl poolFlow) sendsOnce() bool { return fl.sendPos.IsValid() && !fl.repeate
 // Client.Transport assignments and RoundTripper wrappers, within the package.
 func (ix *index) follow(creation ast.Expr) poolFlow {
 	info := ix.pass.TypesInfo
-	home := ix.enclosingFunc(creation)
+	// Loops and closures around the creation repeat the creation too: only those
+	// between it and a send make the send reuse the pool.
+	around := make(map[ast.Node]bool)
+	for p := ix.parents[creation]; p != nil; p = ix.parents[p] {
+		around[p] = true
+	}
 	var fl poolFlow
 	seen := make(map[types.Object]bool)
 	work := []ast.Expr{creation}
@@ -87,7 +93,7 @@ func (ix *index) follow(creation ast.Expr) poolFlow {
 		case *ast.CompositeLit: // an element of a slice, array or map literal
 			fl.kept = true
 		case *ast.AssignStmt, *ast.ValueSpec:
-			if lhs := assignedTo(p, v); lhs != nil {
+			for _, lhs := range ix.carriersAssigned(p, v) {
 				into(lhs)
 			}
 		case *ast.ReturnStmt:
@@ -99,7 +105,7 @@ func (ix *index) follow(creation ast.Expr) poolFlow {
 		case *ast.SelectorExpr:
 			call, ok := ix.parent(p).(*ast.CallExpr)
 			if ok && ast.Unparen(call.Fun) == p && sendReceiver(info, call) != nil {
-				ix.noteSend(&fl, home, call)
+				ix.noteSend(&fl, around, call)
 			}
 		case *ast.CallExpr:
 			if !slices.Contains(p.Args, v) {
@@ -113,7 +119,7 @@ func (ix *index) follow(creation ast.Expr) poolFlow {
 			}
 			switch {
 			case hasResponseResult(info, p):
-				ix.noteSend(&fl, home, p) // a helper that sends with the client it is given
+				ix.noteSend(&fl, around, p) // a helper that sends with the client it is given
 			case isPoolCarrierType(info.TypeOf(p)):
 				work = append(work, p) // a RoundTripper wrapping the pool
 			default:
@@ -124,13 +130,14 @@ func (ix *index) follow(creation ast.Expr) poolFlow {
 	return fl
 }
 
-// noteSend records a request sent by call through a pool made in the function home.
-func (ix *index) noteSend(fl *poolFlow, home ast.Node, call *ast.CallExpr) {
+// noteSend records a request sent by call through a pool whose creation is enclosed
+// by the nodes in around.
+func (ix *index) noteSend(fl *poolFlow, around map[ast.Node]bool, call *ast.CallExpr) {
 	if !fl.sendPos.IsValid() || call.Pos() < fl.sendPos {
 		fl.sendPos = call.Pos()
 	}
 	child := ast.Node(call)
-	for p := ix.parents[call]; p != nil && p != home; child, p = p, ix.parents[p] {
+	for p := ix.parents[call]; p != nil && !around[p]; child, p = p, ix.parents[p] {
 		switch p := p.(type) {
 		case *ast.FuncLit:
 			fl.repeated = true
@@ -169,7 +176,7 @@ func (ix *index) creationSites() []ast.Expr {
 			case *ast.CompositeLit, *ast.CallExpr:
 				if isTransportCreation(info, n.(ast.Expr)) {
 					direct = append(direct, n.(ast.Expr))
-				} else if c, ok := n.(*ast.CallExpr); ok && isPoolCarrierType(info.TypeOf(c)) {
+				} else if c, ok := n.(*ast.CallExpr); ok && returnsCarrier(info, c) {
 					calls = append(calls, c)
 				}
 			}
@@ -232,21 +239,22 @@ func (ix *index) returnsValue(e ast.Expr) bool {
 				work = append(work, p)
 			}
 		case *ast.AssignStmt, *ast.ValueSpec:
-			lhs := assignedTo(p, v)
-			id, ok := lhs.(*ast.Ident)
-			if !ok {
-				break
-			}
-			obj := info.ObjectOf(id)
-			if obj == nil || !isLocal(obj) || seen[obj] {
-				break
-			}
-			if ix.isResult(obj) {
-				return true
-			}
-			seen[obj] = true
-			for _, u := range ix.uses[obj] {
-				work = append(work, u)
+			for _, lhs := range ix.carriersAssigned(p, v) {
+				id, ok := lhs.(*ast.Ident)
+				if !ok {
+					continue
+				}
+				obj := info.ObjectOf(id)
+				if obj == nil || !isLocal(obj) || seen[obj] {
+					continue
+				}
+				if ix.isResult(obj) {
+					return true
+				}
+				seen[obj] = true
+				for _, u := range ix.uses[obj] {
+					work = append(work, u)
+				}
 			}
 		}
 	}
@@ -293,4 +301,66 @@ func assignedTo(p ast.Node, v ast.Expr) ast.Expr {
 		}
 	}
 	return nil
+}
+
+// carriersAssigned returns the left-hand sides that receive the pool carried by v,
+// a right-hand side of the assignment or declaration p: the matching one, or, for
+// c, release, err := f(), each one whose type can carry a pool.
+func (ix *index) carriersAssigned(p ast.Node, v ast.Expr) []ast.Expr {
+	if lhs := assignedTo(p, v); lhs != nil {
+		return []ast.Expr{lhs}
+	}
+	var lhs, rhs []ast.Expr
+	switch p := p.(type) {
+	case *ast.AssignStmt:
+		lhs, rhs = p.Lhs, p.Rhs
+	case *ast.ValueSpec:
+		for _, id := range p.Names {
+			lhs = append(lhs, id)
+		}
+		rhs = p.Values
+	}
+	if len(rhs) != 1 || rhs[0] != v || len(lhs) < 2 {
+		return nil
+	}
+	tuple, ok := ix.pass.TypesInfo.TypeOf(v).(*types.Tuple)
+	if !ok || tuple.Len() != len(lhs) {
+		return nil
+	}
+	var out []ast.Expr
+	for i := range tuple.Len() {
+		if isPoolCarrierType(tuple.At(i).Type()) {
+			out = append(out, lhs[i])
+		}
+	}
+	return out
+}
+
+// returnsCarrier reports whether a call's result, or one of its results, can carry
+// a pool.
+func returnsCarrier(info *types.Info, call *ast.CallExpr) bool {
+	if t, ok := info.TypeOf(call).(*types.Tuple); ok {
+		for v := range t.Variables() {
+			if isPoolCarrierType(v.Type()) {
+				return true
+			}
+		}
+		return false
+	}
+	return isPoolCarrierType(info.TypeOf(call))
+}
+
+// isTestFunc reports whether fn is a top-level Test, Benchmark, Fuzz or Example
+// function of a _test.go file: it runs once per test, not once per request.
+func (ix *index) isTestFunc(fn ast.Node) bool {
+	d, ok := fn.(*ast.FuncDecl)
+	if !ok || d.Recv != nil || !strings.HasSuffix(ix.pass.Fset.File(d.Pos()).Name(), "_test.go") {
+		return false
+	}
+	for _, prefix := range []string{"Test", "Benchmark", "Fuzz", "Example"} {
+		if strings.HasPrefix(d.Name.Name, prefix) {
+			return true
+		}
+	}
+	return false
 }

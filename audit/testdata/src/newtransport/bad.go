@@ -78,3 +78,48 @@ func handler(w http.ResponseWriter, r *http.Request) {
 var handlerLit = func(w http.ResponseWriter, r *http.Request) {
 	_ = &http.Client{Transport: &http.Transport{}} // want `new http.Transport inside an HTTP handler`
 }
+
+// Strategy-switching service, the shape of a per-request client strategy.
+type svc struct {
+	perRequest bool
+	shared     *http.Client
+}
+
+func (s *svc) newClient() *http.Client {
+	t := &http.Transport{}
+	var rt http.RoundTripper = t
+	return &http.Client{Transport: rt}
+}
+
+func (s *svc) client() (*http.Client, func(), error) {
+	if !s.perRequest {
+		return s.shared, func() {}, nil
+	}
+	c := s.newClient()
+	return c, c.CloseIdleConnections, nil
+}
+
+func (s *svc) Execute(req *http.Request) error {
+	c, release, err := s.client() // want `call to client \(which makes a new http.Transport\) in a function`
+	if err != nil {
+		return err
+	}
+	defer release()
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// perBatch reuses the pool within a batch only.
+func perBatch(batches [][]string) {
+	for _, b := range batches {
+		c := &http.Client{Transport: &http.Transport{}} // want `new http.Transport inside a loop`
+		for _, u := range b {
+			if resp, err := c.Get(u); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+}
