@@ -13,7 +13,7 @@ func TestAnalyzers(t *testing.T) {
 		analyzer *analysis.Analyzer
 		pkgs     []string
 	}{
-		{NewTransport, []string{"newtransport"}},
+		{NewTransport, []string{"newtransport", "mainonce"}},
 		{DisableKeepAlives, []string{"disablekeepalives"}},
 		{UndrainedBody, []string{"undrainedbody"}},
 		{DefaultPool, []string{"defaultpool", "defaultpoolset", "defaultpoolserial"}},

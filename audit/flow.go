@@ -350,11 +350,18 @@ func returnsCarrier(info *types.Info, call *ast.CallExpr) bool {
 	return isPoolCarrierType(info.TypeOf(call))
 }
 
-// isTestFunc reports whether fn is a top-level Test, Benchmark, Fuzz or Example
-// function of a _test.go file: it runs once per test, not once per request.
-func (ix *index) isTestFunc(fn ast.Node) bool {
+// runsOnce reports whether fn runs once per process or test, not once per request:
+// main.main, or a top-level Test, Benchmark, Fuzz or Example function of a _test.go
+// file.
+func (ix *index) runsOnce(fn ast.Node) bool {
 	d, ok := fn.(*ast.FuncDecl)
-	if !ok || d.Recv != nil || !strings.HasSuffix(ix.pass.Fset.File(d.Pos()).Name(), "_test.go") {
+	if !ok || d.Recv != nil {
+		return false
+	}
+	if d.Name.Name == "main" && ix.pass.Pkg.Name() == "main" {
+		return true
+	}
+	if !strings.HasSuffix(ix.pass.Fset.File(d.Pos()).Name(), "_test.go") {
 		return false
 	}
 	for _, prefix := range []string{"Test", "Benchmark", "Fuzz", "Example"} {

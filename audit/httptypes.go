@@ -101,6 +101,7 @@ type index struct {
 	pass    *analysis.Pass
 	parents map[ast.Node]ast.Node
 	uses    map[types.Object][]*ast.Ident
+	defs    map[types.Object]*ast.Ident
 }
 
 func newIndex(pass *analysis.Pass) *index {
@@ -108,6 +109,7 @@ func newIndex(pass *analysis.Pass) *index {
 		pass:    pass,
 		parents: make(map[ast.Node]ast.Node),
 		uses:    make(map[types.Object][]*ast.Ident),
+		defs:    make(map[types.Object]*ast.Ident),
 	}
 	for _, f := range pass.Files {
 		var stack []ast.Node
@@ -125,6 +127,11 @@ func newIndex(pass *analysis.Pass) *index {
 	}
 	for id, obj := range pass.TypesInfo.Uses {
 		ix.uses[obj] = append(ix.uses[obj], id)
+	}
+	for id, obj := range pass.TypesInfo.Defs {
+		if obj != nil {
+			ix.defs[obj] = id
+		}
 	}
 	return ix
 }

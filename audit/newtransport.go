@@ -37,7 +37,7 @@ func runNewTransport(pass *analysis.Pass) (any, error) {
 		fl := ix.follow(site)
 		what := ix.describe(site)
 		switch {
-		case fl.sendsOnce() && !ix.isTestFunc(fn):
+		case fl.sendsOnce() && !ix.runsOnce(fn):
 			ig.report(site.Pos(), "%s in a function that also sends a request through it: every call opens a new connection pool, so no connection is reused; make the Transport once (constructor, package variable or init) and share it", what)
 		case fl.kept || fl.sendPos.IsValid() && !ix.inLoop(site):
 			// Stored, returned, handed on, or reused for several requests.

@@ -2,8 +2,11 @@ package audit
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
+	"net/http"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -73,7 +76,7 @@ func runUndrainedBody(pass *analysis.Pass) (any, error) {
 			if !ok || !returnsResponseFirst(info, call) {
 				return true
 			}
-			head := isHeadCall(info, call)
+			head := ix.isHeadCall(call)
 			id, ok := ast.Unparen(lhs[0]).(*ast.Ident)
 			if !ok {
 				return true // stored in a field or element: handled elsewhere
@@ -186,9 +189,74 @@ func returnsResponseFirst(info *types.Info, call *ast.CallExpr) bool {
 	return ok && t.Len() >= 2 && isPointerToHTTP(t.At(0).Type(), "Response")
 }
 
-// isHeadCall reports whether call is http.Head or Client.Head: the response to a HEAD
-// request has no body, and its connection is reused without reading anything.
-func isHeadCall(info *types.Info, call *ast.CallExpr) bool {
+// isHeadCall reports whether call sends a HEAD request: http.Head, Client.Head, or
+// Client.Do / RoundTrip of a request built in the function by http.NewRequest or
+// NewRequestWithContext with the constant method HEAD. The response to a HEAD request
+// has no body, and its connection is reused without reading anything.
+func (ix *index) isHeadCall(call *ast.CallExpr) bool {
+	info := ix.pass.TypesInfo
 	fn := calleeFunc(info, call)
-	return isFunc(fn, "net/http", "Head") || isMethod(fn, "net/http", "Client", "Head")
+	switch {
+	case isFunc(fn, "net/http", "Head") || isMethod(fn, "net/http", "Client", "Head"):
+		return true
+	case isMethod(fn, "net/http", "Client", "Do") || isMethod(fn, "net/http", "Transport", "RoundTrip") ||
+		isMethod(fn, "net/http", "RoundTripper", "RoundTrip"):
+	default:
+		return false
+	}
+	if len(call.Args) != 1 {
+		return false
+	}
+	id, ok := ast.Unparen(call.Args[0]).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	obj := info.ObjectOf(id)
+	if obj == nil || !isLocal(obj) {
+		return false
+	}
+	// Every assignment to the request must build a HEAD request.
+	var lhs []*ast.Ident
+	if d := ix.defs[obj]; d != nil {
+		lhs = append(lhs, d)
+	}
+	for _, u := range ix.uses[obj] {
+		if a, ok := ix.parent(u).(*ast.AssignStmt); ok && slices.Contains(a.Lhs, ast.Expr(u)) {
+			lhs = append(lhs, u)
+		}
+	}
+	if len(lhs) == 0 {
+		return false
+	}
+	for _, l := range lhs {
+		var rhs []ast.Expr
+		switch p := ix.parent(l).(type) {
+		case *ast.AssignStmt:
+			rhs = p.Rhs
+		case *ast.ValueSpec:
+			rhs = p.Values
+		}
+		if len(rhs) != 1 {
+			return false
+		}
+		req, ok := ast.Unparen(rhs[0]).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		method := -1
+		switch fn := calleeFunc(info, req); {
+		case isFunc(fn, "net/http", "NewRequest"):
+			method = 0
+		case isFunc(fn, "net/http", "NewRequestWithContext"):
+			method = 1
+		}
+		if method < 0 || len(req.Args) <= method {
+			return false
+		}
+		tv := info.Types[req.Args[method]]
+		if tv.Value == nil || tv.Value.Kind() != constant.String || constant.StringVal(tv.Value) != http.MethodHead {
+			return false
+		}
+	}
+	return true
 }

@@ -59,3 +59,17 @@ func closureClose(rt http.RoundTripper, req *http.Request) error {
 	}
 	return nil
 }
+
+// getRequest: the same shape with GET is reported.
+func getRequest(c *http.Client, url string) (int, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close() // want `response body closed without being read to EOF`
+	return resp.StatusCode, nil
+}

@@ -162,3 +162,17 @@ func channel(c *http.Client, url string, out chan<- *http.Response) {
 		out <- resp
 	}
 }
+
+// headRequest: a HEAD request built here, sent with Do.
+func headRequest(c *http.Client, url string) (int, error) {
+	req, err := http.NewRequest(http.MethodHead, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, nil
+}
