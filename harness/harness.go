@@ -4,11 +4,13 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -86,6 +88,31 @@ type Config struct {
 	// goroutine and reads per-worker counters, so the request path takes
 	// no shared lock for it.
 	OnProgress func(mode string, done, total int64)
+	// RecordRequests, if more than 0, keeps a RequestRecord for up to this
+	// many requests per mode (each worker keeps its share of the bound, in
+	// buffers allocated before the mode starts), in ModeResult.Records.
+	// 0, the default, keeps none and costs nothing on the request path.
+	RecordRequests int
+}
+
+// MaxRecordedRequests bounds Config.RecordRequests.
+const MaxRecordedRequests = 10_000_000
+
+// RequestRecord is one request of the per-request log (Config.RecordRequests).
+type RequestRecord struct {
+	// Index is the request's number in the mode (its ID).
+	Index int
+	// Worker is the worker that sent it.
+	Worker int
+	// Start is when it was sent, since the mode started.
+	Start time.Duration
+	// Latency is its full duration; TTFB the time to the first response
+	// byte (0: none arrived).
+	Latency, TTFB time.Duration
+	// Kind is "ok" or the error kind (Classify).
+	Kind string
+	// Reused is set when GotConn reported a reused connection for it.
+	Reused bool
 }
 
 // Client is what a mode drives: one Execute per request, traced through
@@ -162,6 +189,9 @@ func (c *Config) Validate() error {
 	if c.Requests > 0 && c.Concurrency > c.Requests {
 		errs = append(errs, fmt.Errorf("concurrency %d is more than the %d requests", c.Concurrency, c.Requests))
 	}
+	if c.RecordRequests < 0 || c.RecordRequests > MaxRecordedRequests {
+		errs = append(errs, fmt.Errorf("recorded requests %d: want 0..%d", c.RecordRequests, MaxRecordedRequests))
+	}
 	if c.Timeout < 0 || c.Grace < 0 {
 		errs = append(errs, errors.New("negative timeout or grace"))
 	}
@@ -179,6 +209,8 @@ type Result struct {
 // ModeResult is the outcome of one mode. Requests == OK + Σ Errors.
 type ModeResult struct {
 	Mode string
+	// Started is when the mode began sending.
+	Started time.Time
 	// Requests is the number of requests sent.
 	Requests int64
 	OK       int64
@@ -201,6 +233,9 @@ type ModeResult struct {
 	Warnings []string
 	// Partial is set when the mode was cancelled.
 	Partial bool
+	// Records are the first Config.RecordRequests requests' records,
+	// ordered by start time; nil unless asked for.
+	Records []RequestRecord
 }
 
 // Failed returns the number of failed requests.
@@ -319,6 +354,13 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 			share++
 		}
 		wk := newWorker(w, cfg.Concurrency, share, epoch)
+		if cfg.RecordRequests > 0 {
+			keep := cfg.RecordRequests / cfg.Concurrency
+			if w < cfg.RecordRequests%cfg.Concurrency {
+				keep++
+			}
+			wk.records = make([]RequestRecord, 0, min(keep, share))
+		}
 		workers[w] = wk
 		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
 	}
@@ -329,6 +371,7 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 
 	mr := &ModeResult{
 		Mode:     mode,
+		Started:  epoch,
 		Errors:   map[string]int64{},
 		Duration: elapsed,
 		Latency:  NewHistogram(),
@@ -343,7 +386,11 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		}
 		mr.Latency.Merge(wk.latency)
 		mr.TTFB.Merge(wk.ttfb)
+		mr.Records = append(mr.Records, wk.records...)
 	}
+	slices.SortFunc(mr.Records, func(a, b RequestRecord) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Index, b.Index))
+	})
 	if cfg.Server != nil {
 		st, err := cfg.Server.Stats(ctx)
 		if err == nil {
@@ -503,6 +550,9 @@ type worker struct {
 	done          atomic.Int64 // sent, for the progress reader
 	errors        map[string]int64
 	latency, ttfb *hdrhistogram.Histogram
+	// records has room for this worker's share of Config.RecordRequests;
+	// nil (cap 0) when none are kept.
+	records []RequestRecord
 }
 
 func newWorker(index, stride, share int, epoch time.Time) *worker {
@@ -529,6 +579,11 @@ func (w *worker) run(stop, reqCtx context.Context, svc Client, payload func(int)
 		req := payload(i)
 		req.ID = strconv.Itoa(i)
 		w.tr.firstByteNs.Store(0)
+		keep := len(w.records) < cap(w.records)
+		var reusedBefore int64
+		if keep {
+			reusedBefore = w.tr.reused.Load()
+		}
 		res, err := svc.Execute(ctx, req)
 		end := time.Now()
 		if err == nil {
@@ -536,14 +591,25 @@ func (w *worker) run(stop, reqCtx context.Context, svc Client, payload func(int)
 		}
 		w.sent++
 		w.done.Store(w.sent)
+		kind := "ok"
 		if err != nil {
-			w.errors[Classify(err)]++
+			kind = Classify(err)
+			w.errors[kind]++
 		} else {
 			w.ok++
 		}
 		recordClamped(w.latency, end.Sub(start))
+		var ttfb time.Duration
 		if fb := w.tr.firstByteNs.Load(); fb > 0 {
-			recordClamped(w.ttfb, time.Duration(fb)-start.Sub(w.tr.epoch))
+			ttfb = time.Duration(fb) - start.Sub(w.tr.epoch)
+			recordClamped(w.ttfb, ttfb)
+		}
+		if keep {
+			w.records = append(w.records, RequestRecord{
+				Index: i, Worker: w.index, Start: start.Sub(w.tr.epoch),
+				Latency: end.Sub(start), TTFB: ttfb, Kind: kind,
+				Reused: w.tr.reused.Load() > reusedBefore,
+			})
 		}
 	}
 }
