@@ -166,7 +166,10 @@ func (f Faults) apply(k FaultKind, w http.ResponseWriter, r *http.Request, body 
 }
 
 // reset closes the connection with SO_LINGER 0, so the client reads a TCP
-// RST instead of an answer. HTTP/2 cannot hijack; there the stream is reset.
+// RST instead of an answer. It closes the TCP connection under the TLS one:
+// closing the *tls.Conn would first send a close_notify alert, which the
+// client reads as a clean EOF before the RST arrives. HTTP/2 cannot hijack;
+// there the stream is reset.
 func reset(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -174,6 +177,8 @@ func reset(w http.ResponseWriter) {
 	}
 	if tc, ok := underlyingTCP(conn); ok {
 		tc.SetLinger(0)
+		tc.Close()
+		return
 	}
 	conn.Close()
 }

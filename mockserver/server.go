@@ -69,7 +69,8 @@ type Config struct {
 type Stats struct {
 	// Connections is the number of TCP connections accepted.
 	Connections int64 `json:"connections"`
-	// TLSHandshakes is the number of TLS handshakes the server verified.
+	// TLSHandshakes is the number of TLS handshakes completed: the client
+	// accepted the server's certificate and finished the handshake.
 	TLSHandshakes int64 `json:"tls_handshakes"`
 	// Resumed is the number of those handshakes that resumed a session.
 	Resumed int64 `json:"resumed"`
@@ -98,6 +99,9 @@ type Server struct {
 	requests    atomic.Int64
 	open        atomic.Int64
 	faults      [numFaultKinds]atomic.Int64
+	// counted holds the open connections whose handshake is counted
+	// (net.Conn → struct{}), so each is counted once.
+	counted sync.Map
 
 	closeOnce sync.Once
 }
@@ -164,15 +168,6 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 		MinVersion:   tls.VersionTLS12,
 		MaxVersion:   cfg.TLSVersion,
 		NextProtos:   protos,
-		// VerifyConnection runs once per full or resumed handshake on the
-		// server side, with DidResume set: the server's own handshake count.
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			s.handshakes.Add(1)
-			if cs.DidResume {
-				s.resumed.Add(1)
-			}
-			return nil
-		},
 	}
 	hs.Config.IdleTimeout = cfg.IdleTimeout
 	hs.Config.ReadHeaderTimeout = 30 * time.Second
@@ -185,12 +180,41 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 		case http.StateNew:
 			s.connections.Add(1)
 			s.open.Add(1)
+		case http.StateActive:
+			s.countHandshake(c, false)
 		case http.StateClosed, http.StateHijacked:
+			s.countHandshake(c, true)
 			s.open.Add(-1)
 		}
 	}
 	s.hs = hs
 	return s, nil
+}
+
+// countHandshake counts c's TLS handshake once, when the connection first
+// carries a request or, for one that never does (a pool's spare dial),
+// when it ends. Only a completed handshake counts: the server has read the
+// client's Finished, so the client accepted the certificate. (A
+// VerifyConnection hook would also count handshakes the client rejected:
+// in TLS 1.3 the server calls it before the client has answered.)
+func (s *Server) countHandshake(c net.Conn, last bool) {
+	tc, ok := c.(*tls.Conn)
+	if !ok {
+		return
+	}
+	_, seen := s.counted.LoadOrStore(c, struct{}{})
+	if last {
+		s.counted.Delete(c)
+	}
+	if seen {
+		return
+	}
+	if cs := tc.ConnectionState(); cs.HandshakeComplete {
+		s.handshakes.Add(1)
+		if cs.DidResume {
+			s.resumed.Add(1)
+		}
+	}
 }
 
 func (c *Config) validate() error {
