@@ -30,6 +30,9 @@ type Scenario struct {
 	Server mockserver.Config
 	// HTTP2 lets clients negotiate HTTP/2 (the server must offer it).
 	HTTP2 bool
+	// Thresholds are the checks `poolbench gate` applies to a run of the
+	// scenario (see package gate for the grammar).
+	Thresholds []string
 }
 
 // Default is the name of the scenario `poolbench` runs with no arguments.
