@@ -7,13 +7,25 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // BundleOptions controls WriteBundle.
 type BundleOptions struct {
 	// Force lets WriteBundle write into a directory that already has files.
 	Force bool
+	// Requests, when set, are written to requests.csv (see WriteCSV).
+	Requests []ModeRecords
 }
+
+// The files of a bundle besides report.json, report.md and <mode>.hgrm.
+const (
+	LatencySVGFile     = "latency.svg"
+	LatencyPNGFile     = "latency.png"
+	ConnectionsSVGFile = "connections.svg"
+	RequestsCSVFile    = "requests.csv"
+)
 
 // ErrDirNotEmpty is returned by WriteBundle for a non-empty directory
 // without BundleOptions.Force.
@@ -48,41 +60,83 @@ func CheckOutDir(dir string, force bool) error {
 	return nil
 }
 
-// WriteBundle writes r into dir: report.json, report.md and one
-// <mode>.hgrm per mode. Every file is rendered in memory first and then
-// written to a temporary file and renamed, so no reader ever sees half of
-// one and a rendering error leaves nothing behind.
+// WriteBundle writes r into dir: report.json, report.md, one <mode>.hgrm
+// per mode, latency.svg and latency.png (the percentile spectrum),
+// connections.svg and, when opts.Requests is set, requests.csv. Every file
+// is rendered in memory first and then written to a temporary file and
+// renamed, so no reader ever sees half of one and a rendering error leaves
+// nothing behind.
 func WriteBundle(dir string, r *Report, opts BundleOptions) error {
 	if err := CheckOutDir(dir, opts.Force); err != nil {
 		return err
 	}
-	files := map[string][]byte{}
-	var buf bytes.Buffer
-	if err := WriteJSON(&buf, r); err != nil {
+	files, err := bundleFiles(r, opts)
+	if err != nil {
 		return err
-	}
-	files["report.json"] = bytes.Clone(buf.Bytes())
-	buf.Reset()
-	if err := WriteMarkdown(&buf, r); err != nil {
-		return err
-	}
-	files["report.md"] = bytes.Clone(buf.Bytes())
-	for i := range r.Modes {
-		buf.Reset()
-		if err := WriteHGRM(&buf, &r.Modes[i]); err != nil {
-			return err
-		}
-		files[r.Modes[i].Mode+".hgrm"] = bytes.Clone(buf.Bytes())
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	for name, data := range files {
-		if err := WriteFileAtomic(filepath.Join(dir, name), data); err != nil {
+	for _, f := range files {
+		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+type bundleFile struct {
+	name string
+	data []byte
+}
+
+// bundleFiles renders every file of the bundle, report.json last so that
+// a reader polling for it finds the rest already there.
+func bundleFiles(r *Report, opts BundleOptions) ([]bundleFile, error) {
+	var files []bundleFile
+	add := func(name string, render func(w io.Writer) error) error {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			return err
+		}
+		files = append(files, bundleFile{name, b.Bytes()})
+		return nil
+	}
+	var hgrms []string
+	for i := range r.Modes {
+		m := &r.Modes[i]
+		name := m.Mode + ".hgrm"
+		hgrms = append(hgrms, name)
+		if err := add(name, func(w io.Writer) error { return WriteHGRM(w, m) }); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		chart func(*Report) ([]byte, error)
+	}{
+		{LatencySVGFile, LatencySVG}, {LatencyPNGFile, LatencyPNG}, {ConnectionsSVGFile, ConnectionsSVG},
+	} {
+		data, err := c.chart(r)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, bundleFile{c.name, data})
+	}
+	mo := MarkdownOptions{Charts: true, HGRM: hgrms}
+	if len(opts.Requests) > 0 {
+		mo.CSV = RequestsCSVFile
+		if err := add(RequestsCSVFile, func(w io.Writer) error { return WriteCSV(w, opts.Requests) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := add("report.md", func(w io.Writer) error { return WriteMarkdownWith(w, r, mo) }); err != nil {
+		return nil, err
+	}
+	if err := add("report.json", func(w io.Writer) error { return WriteJSON(w, r) }); err != nil {
+		return nil, err
+	}
+	return files, nil
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames
@@ -110,27 +164,130 @@ func WriteFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// WriteMarkdown writes a publishable markdown report: scenario,
-// environment, the comparison table and its warnings.
+// MarkdownOptions says which files of a bundle report.md links to.
+type MarkdownOptions struct {
+	// Charts embeds latency.svg and connections.svg and links latency.png.
+	Charts bool
+	// HGRM names the .hgrm files, one per mode.
+	HGRM []string
+	// CSV names the per-request CSV, if any.
+	CSV string
+}
+
+// WriteMarkdown writes a publishable markdown report without links to
+// chart files: WriteMarkdownWith and no options.
 func WriteMarkdown(w io.Writer, r *Report) error {
+	return WriteMarkdownWith(w, r, MarkdownOptions{})
+}
+
+// WriteMarkdownWith writes a markdown report that reads on its own: what
+// the run shows (Summary), the comparison table and its warnings, the
+// charts, the scenario and the environment, and the bundle's files.
+func WriteMarkdownWith(w io.Writer, r *Report, opts MarkdownOptions) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# poolbench: %s\n\n", r.Scenario.Name)
+	fmt.Fprintf(&b, "# poolbench report: %s\n\n", r.Scenario.Name)
 	if r.Scenario.Description != "" {
-		fmt.Fprintf(&b, "%s\n\n", r.Scenario.Description)
+		fmt.Fprintf(&b, "_%s_\n\n", r.Scenario.Description)
 	}
-	fmt.Fprintf(&b, "- requests per mode: %d, concurrency: %d\n", r.Scenario.Requests, r.Scenario.Concurrency)
-	if r.Scenario.DurationS > 0 {
-		fmt.Fprintf(&b, "- duration per mode: %gs\n", r.Scenario.DurationS)
-	}
-	env := r.Environment
-	fmt.Fprintf(&b, "- environment: %s, %s/%s, %d CPUs", env.Go, env.OS, env.Arch, env.CPUs)
-	if env.CPUModel != "" {
-		fmt.Fprintf(&b, " (%s)", env.CPUModel)
-	}
-	fmt.Fprintf(&b, ", started %s\n\n", env.StartedAt.Format("2006-01-02 15:04:05 MST"))
+	b.WriteString("## What this shows\n\n")
+	b.WriteString(Summary(r) + "\n\n")
+	b.WriteString("## Results\n\n")
 	if err := WriteTable(&b, r, true); err != nil {
 		return err
 	}
+	if len(r.Modes) > 1 {
+		fmt.Fprintf(&b, "\nA ratio column divides the baseline's figure (%s) by the mode's: for latency and connection counts, 6.00x means the mode needed six times less; for throughput, a ratio below 1 means the mode served more. Reuse is 1 − dials ÷ requests; connection counts are the client's (httptrace), cross-checked with the server's own.\n", r.Modes[0].Mode)
+	}
+	if opts.Charts {
+		b.WriteString("\n## Latency\n\n")
+		fmt.Fprintf(&b, "![Latency by percentile, one line per mode](%s)\n\n", LatencySVGFile)
+		fmt.Fprintf(&b, "The percentile spectrum: the x axis is 1/(1−q) on a log scale, so the median, p90, p99 and p99.9 are evenly spaced and the tail gets the room it needs. Also as [PNG](%s).\n", LatencyPNGFile)
+		b.WriteString("\n## Connections\n\n")
+		fmt.Fprintf(&b, "![New connections and TLS handshakes per mode](%s)\n", ConnectionsSVGFile)
+	}
+	b.WriteString("\n## Scenario\n\n")
+	writeKV(&b, scenarioRows(r))
+	b.WriteString("\n## Environment\n\n")
+	writeKV(&b, environmentRows(r))
+	if len(opts.HGRM) > 0 || opts.CSV != "" {
+		b.WriteString("\n## Files\n\n")
+		b.WriteString("- [report.json](report.json): the whole run (schema " + Schema + "), lossless latency histograms included; re-render it with `poolbench report report.json --format html`.\n")
+		for _, h := range opts.HGRM {
+			fmt.Fprintf(&b, "- [%s](%s): %s's latency distribution in HdrHistogram's percentile format (ms), for HdrHistogram's plotter.\n", h, h, strings.TrimSuffix(h, ".hgrm"))
+		}
+		if opts.CSV != "" {
+			fmt.Fprintf(&b, "- [%s](%s): one row per recorded request (start, latency and TTFB in µs, result, reused).\n", opts.CSV, opts.CSV)
+		}
+	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// kv is one row of a two-column description table.
+type kv struct{ k, v string }
+
+func writeKV(b *bytes.Buffer, rows []kv) {
+	b.WriteString("| | |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(b, "| %s | %s |\n", r.k, strings.ReplaceAll(r.v, "|", "\\|"))
+	}
+}
+
+func scenarioRows(r *Report) []kv {
+	sc := r.Scenario
+	rows := []kv{{"scenario", sc.Name}}
+	if sc.Requests > 0 {
+		rows = append(rows, kv{"requests per mode", thousands(int64(sc.Requests))})
+	}
+	if sc.DurationS > 0 {
+		rows = append(rows, kv{"duration per mode", strconv.FormatFloat(sc.DurationS, 'g', -1, 64) + " s"})
+	}
+	rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers, one request in flight each"})
+	var modes []string
+	for i, m := range r.Modes {
+		if i == 0 && len(r.Modes) > 1 {
+			modes = append(modes, m.Mode+" (baseline)")
+			continue
+		}
+		modes = append(modes, m.Mode)
+	}
+	rows = append(rows, kv{"client modes", strings.Join(modes, ", ")})
+	target := "in-process TLS mock on loopback"
+	if sc.Target != "" {
+		target = sc.Target
+	}
+	rows = append(rows, kv{"target", target})
+	if sc.LatencyMS > 0 {
+		rows = append(rows, kv{"server latency", strconv.FormatFloat(sc.LatencyMS, 'g', -1, 64) + " ms per request"})
+	}
+	proto := "HTTP/1.1 over TLS"
+	if sc.HTTP2 {
+		proto = "HTTP/2 over TLS"
+	}
+	rows = append(rows, kv{"protocol", proto})
+	if r.Shard != nil {
+		rows = append(rows, kv{"shard", fmt.Sprintf("%d of %d", r.Shard.Index, r.Shard.Count)})
+	}
+	if len(r.Sources) > 0 {
+		rows = append(rows, kv{"merged from", fmt.Sprintf("%d reports", len(r.Sources))})
+	}
+	if r.Insecure {
+		rows = append(rows, kv{"TLS verification", "off (--insecure)"})
+	}
+	return rows
+}
+
+func environmentRows(r *Report) []kv {
+	env := r.Environment
+	cpu := env.CPUModel
+	if cpu == "" {
+		cpu = "unknown"
+	}
+	return []kv{
+		{"Go", env.Go},
+		{"OS / arch", env.OS + "/" + env.Arch},
+		{"CPU", cpu},
+		{"cores", strconv.Itoa(env.CPUs)},
+		{"started", env.StartedAt.UTC().Format("2006-01-02 15:04:05 MST")},
+	}
 }

@@ -31,6 +31,24 @@ type Report struct {
 	Modes       []Mode       `json:"modes"`
 	Comparison  *Comparison  `json:"comparison,omitempty"`
 	Gate        *GateVerdict `json:"gate,omitempty"`
+	// Shard is set on the report of one shard of a sharded run (run
+	// --shard i/n).
+	Shard *Shard `json:"shard,omitempty"`
+	// Sources lists, for a merged report, the reports it was merged from.
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// Shard names one shard of a run split over n machines: Index in 1..Count.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Source is one input of a merged report.
+type Source struct {
+	Shard       *Shard      `json:"shard,omitempty"`
+	Requests    int         `json:"requests"`
+	Environment Environment `json:"environment"`
 }
 
 // Scenario describes the workload of a run.
@@ -70,11 +88,17 @@ type Mode struct {
 	TTFBMS        *Latency         `json:"ttfb_ms,omitempty"`
 	// Histogram is the latency histogram (µs), HdrHistogram V2 compressed
 	// and base64-encoded: lossless, so reports merge exactly.
-	Histogram    string   `json:"histogram"`
-	ClientsBuilt int64    `json:"clients_built"`
-	LeftOpen     int64    `json:"left_open,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
-	Partial      bool     `json:"partial,omitempty"`
+	Histogram string `json:"histogram"`
+	// TTFBHistogram is the time-to-first-byte histogram, encoded as
+	// Histogram is, so merged reports keep their TTFB exactly.
+	TTFBHistogram string `json:"ttfb_histogram,omitempty"`
+	// StartedAt is when the mode began sending; with DurationS it gives
+	// the mode's time window, over which merged throughput is computed.
+	StartedAt    time.Time `json:"started_at,omitzero"`
+	ClientsBuilt int64     `json:"clients_built"`
+	LeftOpen     int64     `json:"left_open,omitempty"`
+	Warnings     []string  `json:"warnings,omitempty"`
+	Partial      bool      `json:"partial,omitempty"`
 }
 
 // Client holds the client-side connection counts of a mode.
@@ -128,6 +152,11 @@ type GateCheck struct {
 	Value  float64 `json:"value"`
 	Passed bool    `json:"passed"`
 	Detail string  `json:"detail,omitempty"`
+	// Skipped is set for a check that named a mode the run did not have
+	// (a scenario's threshold under --modes); it counts neither way.
+	Skipped bool `json:"skipped,omitempty"`
+	// Source says where the check came from: scenario, flag or baseline.
+	Source string `json:"source,omitempty"`
 }
 
 // ReuseRatio is the share of requests that paid no dial: 1 − dials/requests,
@@ -203,6 +232,7 @@ func modeFromResult(mr *harness.ModeResult) (Mode, error) {
 			MeanDialMS:      meanMS(mr.Client.DialTime, mr.Client.Dials+mr.Client.DialErrors),
 			MeanTLSMS:       meanMS(mr.Client.TLSTime, mr.Client.TLSHandshakes+mr.Client.TLSErrors),
 		},
+		StartedAt:    mr.Started.UTC(),
 		LatencyMS:    Summarize(mr.Latency),
 		Histogram:    string(enc),
 		ClientsBuilt: mr.ClientsBuilt,
@@ -216,6 +246,11 @@ func modeFromResult(mr *harness.ModeResult) (Mode, error) {
 	if mr.TTFB != nil && mr.TTFB.TotalCount() > 0 {
 		t := Summarize(mr.TTFB)
 		m.TTFBMS = &t
+		enc, err := mr.TTFB.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return Mode{}, fmt.Errorf("mode %s: encode TTFB histogram: %w", mr.Mode, err)
+		}
+		m.TTFBHistogram = string(enc)
 	}
 	if s := mr.Server; s != nil {
 		m.Server = &Server{Connections: s.Connections, TLSHandshakes: s.TLSHandshakes, Resumed: s.Resumed, Requests: s.Requests}
