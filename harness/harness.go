@@ -88,6 +88,19 @@ type Config struct {
 	// goroutine and reads per-worker counters, so the request path takes
 	// no shared lock for it.
 	OnProgress func(mode string, done, total int64)
+	// Rate, if more than 0, selects the open model: requests are sent on a
+	// fixed schedule of Rate per second whatever the responses, by at most
+	// Concurrency senders; see open.go for the schedule, the latency
+	// correction and what counts as late or dropped. 0: closed model.
+	Rate float64
+	// LateThreshold is how far behind its intended time a send may go
+	// before it counts as late (open model). Default DefaultLateThreshold.
+	LateThreshold time.Duration
+	// Runners drive a mode by themselves instead of the harness's workers
+	// (reference load generators such as hey; see HeyRunner). A name here
+	// takes precedence over Clients and strategies; the reference modes
+	// (ReferenceModes) are known without being listed.
+	Runners map[string]Runner
 	// RecordRequests, if more than 0, keeps a RequestRecord for up to this
 	// many requests per mode (each worker keeps its share of the bound, in
 	// buffers allocated before the mode starts), in ModeResult.Records.
@@ -170,6 +183,9 @@ func (c *Config) Validate() error {
 		if _, ok := c.Clients[m]; ok {
 			continue
 		}
+		if c.runner(m) != nil {
+			continue
+		}
 		if _, err := execution.ParseStrategy(m); err != nil {
 			errs = append(errs, err)
 		}
@@ -195,6 +211,7 @@ func (c *Config) Validate() error {
 	if c.Timeout < 0 || c.Grace < 0 {
 		errs = append(errs, errors.New("negative timeout or grace"))
 	}
+	errs = append(errs, c.validateOpen()...)
 	return errors.Join(errs...)
 }
 
@@ -233,6 +250,26 @@ type ModeResult struct {
 	Warnings []string
 	// Partial is set when the mode was cancelled.
 	Partial bool
+
+	// The open model (Config.Rate > 0) only; zero in the closed model.
+	// Latency is then measured from each send's intended time.
+
+	// Rate is the intended send rate, requests per second.
+	Rate float64
+	// Intended is the number of sends the schedule planned.
+	Intended int64
+	// Late counts sends made more than Config.LateThreshold after their
+	// intended time; Dropped, intended sends never made because the
+	// duration ended first (Requests + Dropped == Intended unless the run
+	// was cancelled).
+	Late, Dropped int64
+	// MaxLag is the largest delay of a send behind its intended time.
+	MaxLag time.Duration
+	// LatencyUncorrected is latency from the actual send (µs).
+	LatencyUncorrected *hdrhistogram.Histogram
+	// TLSUnverified is set when the mode's client did not verify the
+	// server's certificate (hey's transport never does).
+	TLSUnverified bool
 	// Records are the first Config.RecordRequests requests' records,
 	// ordered by start time; nil unless asked for.
 	Records []RequestRecord
@@ -313,6 +350,9 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 			return nil, fmt.Errorf("reset server stats: %w", err)
 		}
 	}
+	if r := cfg.runner(mode); r != nil {
+		return runRunner(ctx, cfg, mode, r)
+	}
 	svc, err := newClient(cfg, mode)
 	if err != nil {
 		return nil, err
@@ -338,6 +378,9 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 	if quota == 0 {
 		quota = DurationRequestCap
 	}
+	if cfg.Rate > 0 {
+		quota = openQuota(cfg, quota)
+	}
 	epoch := time.Now()
 	var deadline time.Time
 	if cfg.Duration > 0 {
@@ -362,6 +405,11 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 			wk.records = make([]RequestRecord, 0, min(keep, share))
 		}
 		workers[w] = wk
+		if cfg.Rate > 0 {
+			wk.open = newOpenState(cfg)
+			wg.Go(func() { wk.runOpen(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
+			continue
+		}
 		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
 	}
 	stopProgress := startProgress(cfg, mode, int64(quota), workers)
@@ -414,6 +462,9 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		}
 	}
 	mr.Warnings = append(mr.Warnings, crossCheck(mr, cfg)...)
+	if cfg.Rate > 0 {
+		mergeOpen(mr, cfg, quota, workers)
+	}
 	return mr, nil
 }
 
@@ -553,6 +604,8 @@ type worker struct {
 	// records has room for this worker's share of Config.RecordRequests;
 	// nil (cap 0) when none are kept.
 	records []RequestRecord
+	// open is the worker's open-model state; nil in the closed model.
+	open *openState
 }
 
 func newWorker(index, stride, share int, epoch time.Time) *worker {
