@@ -275,8 +275,15 @@ func runHey(ctx context.Context, cfg Config, mode string, disableKeepAlives bool
 	for tr.pending() && time.Now().Before(deadline) {
 		time.Sleep(2 * time.Millisecond)
 	}
-	conns.closeAll()
+	closed := conns.closeAll()
 	mr.Client = tr.counts()
+	// A connection dialed in the background and never handed to a request
+	// is not in conns; only the server can close it.
+	if cc, ok := cfg.Server.(connCloser); ok {
+		cc.CloseClientConnections()
+	} else if !disableKeepAlives && mr.Client.Dials > int64(closed) {
+		warnings = append(warnings, fmt.Sprintf("hey's transport may keep %d idle connection(s) it dialed in the background open until the server closes them", mr.Client.Dials-int64(closed)))
+	}
 	warnings = append(warnings,
 		"hey cannot verify TLS (its transport sets InsecureSkipVerify): certificates were not checked in this mode",
 		"hey discards response bodies: responses were checked by status only")
@@ -297,6 +304,13 @@ func heyKind(msg string) string {
 	return Classify(errors.New(msg))
 }
 
+// connCloser is a StatsSource that can also close the server's client
+// connections (InProcess can).
+type connCloser interface{ CloseClientConnections() }
+
+// CloseClientConnections closes the server's client connections.
+func (p inProcess) CloseClientConnections() { p.s.CloseClientConnections() }
+
 // connSet is the set of connections hey's transport handed out.
 type connSet struct {
 	mu sync.Mutex // guards m
@@ -312,13 +326,16 @@ func (s *connSet) add(c net.Conn) {
 	s.mu.Unlock()
 }
 
-func (s *connSet) closeAll() {
+// closeAll closes every connection of s and returns how many it closed.
+func (s *connSet) closeAll() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.m {
 		c.Close()
 	}
+	n := len(s.m)
 	clear(s.m)
+	return n
 }
 
 // heyProgress reports requests built so far (hey does not expose
