@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/poolbench/poolbench/execution"
 	"github.com/poolbench/poolbench/harness"
 	"github.com/poolbench/poolbench/mockserver"
 	"github.com/poolbench/poolbench/reports"
@@ -34,7 +32,7 @@ type runFlags struct {
 
 func addRunFlags(fs *flagSet) *runFlags {
 	f := &runFlags{}
-	fs.StringVar(&f.scenario, "scenario", scenarios.Default, "catalog scenario `name` (see poolbench scenarios)")
+	fs.StringVar(&f.scenario, "scenario", scenarios.Default, "catalog scenario `name` (see poolbench scenarios), or a scenario file (a path ending .yaml or .yml, or containing a slash)")
 	fs.StringVar(&f.modes, "modes", "", "comma-separated client `modes` to compare; the first is the baseline (default: the scenario's)")
 	fs.IntVar(&f.n, "n", 0, "requests per mode (default: the scenario's)")
 	fs.IntVar(&f.c, "c", 0, "concurrency: workers with one request in flight each (default: the scenario's)")
@@ -96,45 +94,51 @@ func (fs *flagSet) parse(args []string, maxArgs int) error {
 // check happens before anything runs.
 func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 	name := fs.Name()
-	sc, err := scenarios.Lookup(f.scenario)
+	sc, err := scenarios.Load(f.scenario)
 	if err != nil {
+		var se *scenarios.Error
+		if errors.As(err, &se) {
+			return runOptions{}, usageError("%v", err) // file:line:col first
+		}
 		return runOptions{}, usageError("%s: --scenario: %v", name, err)
 	}
+	w := &sc.Workload
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if set["n"] {
 		if f.n < 1 || f.n > harness.MaxRequests {
 			return runOptions{}, usageError("%s: -n %d: want 1..%d requests", name, f.n, harness.MaxRequests)
 		}
-		sc.Requests = f.n
+		w.Requests = f.n
 	}
 	if set["c"] {
 		if f.c < 1 || f.c > harness.MaxConcurrency {
 			return runOptions{}, usageError("%s: -c %d: want 1..%d workers", name, f.c, harness.MaxConcurrency)
 		}
-		sc.Concurrency = f.c
+		w.Concurrency = f.c
 	}
 	if set["duration"] {
 		if f.duration <= 0 || f.duration > harness.MaxDuration {
 			return runOptions{}, usageError("%s: --duration %v: want more than 0 and at most %v", name, f.duration, harness.MaxDuration)
 		}
-		sc.Duration = f.duration
+		w.Duration = f.duration
 		if !set["n"] {
-			sc.Requests = 0 // the duration rules, up to harness.DurationRequestCap
+			w.Requests = 0 // the duration rules, up to harness.DurationRequestCap
 		}
 	}
-	if sc.Requests > 0 && sc.Concurrency > sc.Requests {
-		return runOptions{}, usageError("%s: -c %d is more than the %d requests (-n)", name, sc.Concurrency, sc.Requests)
+	if w.Model == scenarios.Closed && w.Requests > 0 && w.Concurrency > w.Requests {
+		return runOptions{}, usageError("%s: -c %d is more than the %d requests (-n)", name, w.Concurrency, w.Requests)
 	}
 	if set["modes"] {
-		sc.Modes = nil
-		for _, m := range strings.Split(f.modes, ",") {
-			st, err := execution.ParseStrategy(strings.TrimSpace(m))
-			if err != nil {
-				return runOptions{}, usageError("%s: --modes: %v", name, err)
-			}
-			sc.Modes = append(sc.Modes, st)
+		if sc.Modes, err = scenarios.ParseModes(f.modes); err != nil {
+			return runOptions{}, usageError("%s: --modes: %v", name, err)
 		}
+	}
+	// The flags may have made the scenario inconsistent (e.g. -n on an
+	// open-model scenario bound by its duration is fine, a negative
+	// anything is not): check the whole of it once more.
+	if err := sc.Validate(); err != nil {
+		return runOptions{}, usageError("%s: %v", name, err)
 	}
 	if f.timeout <= 0 {
 		return runOptions{}, usageError("%s: --timeout %v: want more than 0", name, f.timeout)
@@ -174,39 +178,31 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 // execute starts the mock for the scenario, runs every mode and builds the report.
 func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	sc := opts.scenario
-	modes := make([]string, len(sc.Modes))
-	for i, m := range sc.Modes {
-		modes[i] = string(m)
-	}
-	srv, err := mockserver.NewServer(sc.Server)
+	// Configs is the one mapping from a scenario to the server's and the
+	// harness's settings; only the target is filled in here.
+	srvCfg, cfg := sc.Configs()
+	srv, err := mockserver.NewServer(srvCfg)
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
 	}
 	defer srv.Close()
-	res, err := harness.Run(ctx, harness.Config{
-		BaseURL:     srv.URL,
-		TLSConfig:   srv.ClientTLSConfig(),
-		Modes:       modes,
-		Requests:    sc.Requests,
-		Concurrency: sc.Concurrency,
-		Duration:    sc.Duration,
-		Timeout:     opts.timeout,
-		HTTP2:       sc.HTTP2,
-		CheckOutput: true,
-		Server:      harness.InProcess(srv),
-	})
+	cfg.BaseURL = srv.URL
+	cfg.TLSConfig = srv.ClientTLSConfig()
+	cfg.Timeout = opts.timeout
+	cfg.Server = harness.InProcess(srv)
+	res, err := harness.Run(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return reports.FromResult(reports.Scenario{
 		Name:        sc.Name,
 		Description: sc.Description,
-		Requests:    sc.Requests,
-		Concurrency: sc.Concurrency,
-		DurationS:   sc.Duration.Seconds(),
-		Modes:       modes,
+		Requests:    sc.Workload.Requests,
+		Concurrency: sc.Workload.Concurrency,
+		DurationS:   sc.Workload.Duration.Seconds(),
+		Modes:       cfg.Modes,
 		LatencyMS:   float64(sc.Server.Latency.Fixed) / float64(time.Millisecond),
-		HTTP2:       sc.HTTP2,
+		HTTP2:       sc.HTTP2(),
 	}, res)
 }
 
