@@ -284,3 +284,12 @@ func TestSpectrum(t *testing.T) {
 		t.Error("spectrum of an empty histogram is not nil")
 	}
 }
+
+func TestBenchstatGolden(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteBenchstat(&b, sampleReport(t), [][2]string{{"run", "new"}}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "benchstat.txt", b.Bytes())
+}
