@@ -27,6 +27,12 @@ func client(s *Server) *http.Client {
 	return &http.Client{Transport: &http.Transport{TLSClientConfig: s.ClientTLSConfig()}, Timeout: 10 * time.Second}
 }
 
+// drain reads a body to its end and closes it, so the connection can be reused.
+func drain(resp *http.Response) {
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
 func TestHTTPErrors(t *testing.T) {
 	t.Parallel()
 	s := start(t, Config{MaxBodyBytes: 256})
@@ -53,7 +59,7 @@ func TestHTTPErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
+			defer drain(resp)
 			if got := resp.StatusCode; got != tc.wantCode {
 				t.Errorf("status = %d, want %d", got, tc.wantCode)
 			}
@@ -83,7 +89,7 @@ func TestAnswerProvesItsRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer drain(resp)
 	var res execution.Result
 	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
 		t.Fatal(err)
@@ -144,7 +150,7 @@ func TestCountsAndStatsEndpoint(t *testing.T) {
 	}
 	var over Stats
 	json.NewDecoder(resp.Body).Decode(&over)
-	resp.Body.Close()
+	drain(resp)
 	if over.Requests != 4 || over.Connections != 3 {
 		t.Errorf("GET /stats = %+v, want 4 requests over 3 connections", over)
 	}
@@ -165,6 +171,8 @@ func TestSessionResumptionCounted(t *testing.T) {
 		cfg := s.ClientTLSConfig()
 		cfg.ClientSessionCache = tls.NewLRUClientSessionCache(4)
 		for i := 0; i < 3; i++ {
+			// A new client per connection on purpose: the point is resumption.
+			//poolbench:ignore newtransport each iteration must dial and resume a session
 			c := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
 			resp, err := c.Get(s.URL + "/stats")
 			if err != nil {
@@ -310,7 +318,9 @@ func TestCloseIsIdempotent(t *testing.T) {
 	s := start(t, Config{})
 	s.Close()
 	s.Close()
-	if _, err := client(s).Get(s.URL + "/stats"); err == nil {
+	resp, err := client(s).Get(s.URL + "/stats")
+	if err == nil {
+		drain(resp)
 		t.Error("server still answers after Close")
 	}
 }
