@@ -20,11 +20,14 @@ const (
 	fmConcurrency = 2
 	// fmTimeout is the per-request timeout of every cell; the slow body and
 	// the stall are far longer, so exactly the faulted requests time out.
-	fmTimeout = 250 * time.Millisecond
+	// It covers the dial and the TLS handshake too, which take tens of
+	// milliseconds each under -race on a busy 2-core machine: shorter, and
+	// a request may time out before it reaches the server.
+	fmTimeout = 500 * time.Millisecond
 	// fmFaultDelay is the slow body's pause and the stall's service time.
 	// The mock gives up as soon as the client hangs up, so it is never
 	// waited for in full unless the client fails to time out.
-	fmFaultDelay = 3 * time.Second
+	fmFaultDelay = 5 * time.Second
 	// fmDeadline bounds a whole cell: a run still going then has hung.
 	fmDeadline = 30 * time.Second
 )

@@ -63,6 +63,11 @@ type Config struct {
 	Certificate *tls.Certificate
 	// CAPEM is the PEM of the CA that signed Certificate; required with it.
 	CAPEM []byte
+	// RTT, if more than 0, emulates a network round trip of RTT between
+	// every client and the server on its listener (see wan.go): a request
+	// on a kept-alive connection costs 1 RTT more, a new TLS 1.3
+	// connection 2 more, a new TLS 1.2 connection 3 more. At most MaxRTT.
+	RTT time.Duration
 }
 
 // Stats are the server's own counts, as read by Server.Stats or GET /stats.
@@ -92,6 +97,7 @@ type Server struct {
 	cfg    Config
 	hs     *httptest.Server
 	caPool *x509.CertPool
+	wan    *wanListener // nil without Config.RTT
 
 	connections atomic.Int64
 	handshakes  atomic.Int64
@@ -157,6 +163,10 @@ func NewUnstartedServer(cfg Config) (*Server, error) {
 		}
 		hs.Listener.Close()
 		hs.Listener = ln
+	}
+	if cfg.RTT > 0 {
+		s.wan = newWANListener(hs.Listener, cfg.RTT)
+		hs.Listener = s.wan
 	}
 	hs.EnableHTTP2 = cfg.HTTP2
 	protos := []string{"http/1.1"}
@@ -232,6 +242,9 @@ func (c *Config) validate() error {
 	}
 	if c.TLSVersion != 0 && c.TLSVersion != tls.VersionTLS12 && c.TLSVersion != tls.VersionTLS13 {
 		return fmt.Errorf("mockserver: TLS version %#x: want TLS 1.2 or 1.3", c.TLSVersion)
+	}
+	if c.RTT < 0 || c.RTT > MaxRTT {
+		return fmt.Errorf("mockserver: round-trip time %v: want 0..%v", c.RTT, MaxRTT)
 	}
 	if c.MaxRequestsPerConn < 0 || c.IdleTimeout < 0 {
 		return errors.New("mockserver: negative keep-alive limit")
@@ -418,8 +431,11 @@ func (s *Server) serveExecute(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
+			// The client gave up. Abort rather than return: a handler
+			// that returns without writing answers 200 with an empty
+			// body, which a client still reading would take as an answer.
 			t.Stop()
-			return
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if req.ID != "" {
