@@ -224,12 +224,12 @@ func WriteMarkdownWith(w io.Writer, r *Report, opts MarkdownOptions) error {
 }
 
 // kv is one row of a two-column description table.
-type kv struct{ k, v string }
+type kv struct{ K, V string }
 
 func writeKV(b *bytes.Buffer, rows []kv) {
 	b.WriteString("| | |\n|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(b, "| %s | %s |\n", r.k, strings.ReplaceAll(r.v, "|", "\\|"))
+		fmt.Fprintf(b, "| %s | %s |\n", r.K, strings.ReplaceAll(r.V, "|", "\\|"))
 	}
 }
 

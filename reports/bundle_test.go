@@ -111,9 +111,9 @@ func TestSummary(t *testing.T) {
 	r := sampleReport(t)
 	got := Summary(r)
 	for _, want := range []string{
-		"per-request clients opened 2,000 new connections and completed 2,000 TLS handshakes for 2,000 requests (one of each per request).",
-		"singleton opened 8 and completed 8 for 2,000 requests (99.6% of its requests reused a connection).",
-		"singleton's p50 was 6.0x lower (0.50 ms against 3.00 ms)",
+		"`per-request` clients opened 2,000 new connections and completed 2,000 TLS handshakes for 2,000 requests (one of each per request).",
+		"`singleton` opened 8 and completed 8 for 2,000 requests (99.6% of its requests reused a connection).",
+		"`singleton`'s p50 was 6.0x lower (0.50 ms against 3.00 ms)",
 		"its throughput 6.0x higher (16,000 against 2,667 requests/s)",
 		"The server counted exactly the same connections and handshakes as the client.",
 	} {
@@ -127,7 +127,7 @@ func TestSummary(t *testing.T) {
 	r.Modes[1].Warnings = []string{"x"}
 	got = Summary(r)
 	for _, want := range []string{
-		"3 of singleton's 2,000 requests failed (http_5xx 3).",
+		"3 of `singleton`'s 2,000 requests failed (http_5xx 3).",
 		"differ from the client's in at least one mode",
 		"The run raised 1 warning, listed under the results table.",
 	} {

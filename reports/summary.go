@@ -18,11 +18,11 @@ func Summary(r *Report) string {
 	var s []string
 	base := &r.Modes[0]
 	s = append(s, fmt.Sprintf("%s clients opened %s new connections and completed %s TLS handshakes for %s requests%s.",
-		base.Mode, thousands(base.Client.Dials), thousands(base.Client.TLSHandshakes), thousands(base.Requests), perRequestNote(base)))
+		code(base.Mode), thousands(base.Client.Dials), thousands(base.Client.TLSHandshakes), thousands(base.Requests), perRequestNote(base)))
 	for i := 1; i < len(r.Modes); i++ {
 		m := &r.Modes[i]
 		s = append(s, fmt.Sprintf("%s opened %s and completed %s for %s requests (%s of its requests reused a connection).",
-			m.Mode, thousands(m.Client.Dials), thousands(m.Client.TLSHandshakes), thousands(m.Requests), percent(m.ReuseRatio())))
+			code(m.Mode), thousands(m.Client.Dials), thousands(m.Client.TLSHandshakes), thousands(m.Requests), percent(m.ReuseRatio())))
 		s = append(s, latencySentence(base, m))
 	}
 	if len(r.Modes) == 1 {
@@ -32,7 +32,7 @@ func Summary(r *Report) string {
 	for i := range r.Modes {
 		m := &r.Modes[i]
 		if f := m.Failed(); f > 0 {
-			s = append(s, fmt.Sprintf("%s of %s's %s requests failed (%s).", thousands(f), m.Mode, thousands(m.Requests), kinds(m.Errors)))
+			s = append(s, fmt.Sprintf("%s of %s's %s requests failed (%s).", thousands(f), code(m.Mode), thousands(m.Requests), kinds(m.Errors)))
 		}
 	}
 	s = append(s, serverSentence(r))
@@ -57,7 +57,7 @@ func perRequestNote(m *Mode) string {
 // latencySentence compares m's p50, p99 and throughput with base's.
 func latencySentence(base, m *Mode) string {
 	return fmt.Sprintf("%s's p50 was %s (%s ms against %s ms), its p99 %s (%s ms against %s ms), and its throughput %s (%s against %s requests/s).",
-		m.Mode,
+		code(m.Mode),
 		lowerHigher(base.LatencyMS.P50, m.LatencyMS.P50, "lower", "higher"), msText(m.LatencyMS.P50), msText(base.LatencyMS.P50),
 		lowerHigher(base.LatencyMS.P99, m.LatencyMS.P99, "lower", "higher"), msText(m.LatencyMS.P99), msText(base.LatencyMS.P99),
 		lowerHigher(m.ThroughputRPS, base.ThroughputRPS, "higher", "lower"), rps(m.ThroughputRPS), rps(base.ThroughputRPS))
@@ -115,6 +115,9 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// code marks a mode name as code in markdown (and in HTML, codeSpans).
+func code(s string) string { return "`" + s + "`" }
 
 // thousands formats n with commas: 2000 → "2,000".
 func thousands(n int64) string {

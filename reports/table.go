@@ -20,15 +20,19 @@ const (
 	FormatTable    Format = "table"
 	FormatMarkdown Format = "markdown"
 	FormatJSON     Format = "json"
+	// FormatHTML is one self-contained HTML page (WriteHTML).
+	FormatHTML Format = "html"
+	// FormatBenchstat is Go benchmark lines for benchstat (WriteBenchstat).
+	FormatBenchstat Format = "benchstat"
 )
 
 // ParseFormat returns the Format named s.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatTable, FormatMarkdown, FormatJSON:
+	case FormatTable, FormatMarkdown, FormatJSON, FormatHTML, FormatBenchstat:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (known: table, markdown, json)", s)
+	return "", fmt.Errorf("unknown format %q (known: table, markdown, json, html, benchstat)", s)
 }
 
 // Render writes r in format f.
@@ -38,6 +42,10 @@ func Render(w io.Writer, r *Report, f Format) error {
 		return WriteJSON(w, r)
 	case FormatMarkdown, FormatTable:
 		return WriteTable(w, r, f == FormatMarkdown)
+	case FormatHTML:
+		return WriteHTML(w, r)
+	case FormatBenchstat:
+		return WriteBenchstat(w, r, nil)
 	}
 	return fmt.Errorf("render: unknown format %q", f)
 }
@@ -82,13 +90,7 @@ var rows = []row{
 // mode after the first, a ratio column "first / mode". Warnings follow the
 // table, one line each, so no caveat hides.
 func WriteTable(w io.Writer, r *Report, markdown bool) error {
-	header := []string{"metric"}
-	for _, m := range r.Modes {
-		header = append(header, m.Mode)
-	}
-	for _, m := range r.Modes[min(1, len(r.Modes)):] {
-		header = append(header, r.Modes[0].Mode+" / "+m.Mode)
-	}
+	header, body := tableCells(r)
 	align := make([]tw.Align, len(header))
 	align[0] = tw.AlignLeft
 	for i := 1; i < len(align); i++ {
@@ -107,6 +109,27 @@ func WriteTable(w io.Writer, r *Report, markdown bool) error {
 		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
 	)
 	t.Header(header)
+	for _, cells := range body {
+		if err := t.Append(cells); err != nil {
+			return fmt.Errorf("table row %s: %w", cells[0], err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return writeWarnings(w, r, markdown)
+}
+
+// tableCells returns the comparison table's header and rows, as every
+// renderer (ASCII, markdown, HTML) shows them.
+func tableCells(r *Report) (header []string, body [][]string) {
+	header = []string{"metric"}
+	for _, m := range r.Modes {
+		header = append(header, m.Mode)
+	}
+	for _, m := range r.Modes[min(1, len(r.Modes)):] {
+		header = append(header, r.Modes[0].Mode+" / "+m.Mode)
+	}
 	for _, rw := range rows {
 		cells := []string{rw.name}
 		for i := range r.Modes {
@@ -115,14 +138,9 @@ func WriteTable(w io.Writer, r *Report, markdown bool) error {
 		for i := 1; i < len(r.Modes); i++ {
 			cells = append(cells, ratioCell(rw, &r.Modes[0], &r.Modes[i]))
 		}
-		if err := t.Append(cells); err != nil {
-			return fmt.Errorf("table row %s: %w", rw.name, err)
-		}
+		body = append(body, cells)
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("render table: %w", err)
-	}
-	return writeWarnings(w, r, markdown)
+	return header, body
 }
 
 func ratioCell(rw row, base, m *Mode) string {
