@@ -28,6 +28,9 @@ type runFlags struct {
 	format   string
 	out      string
 	force    bool
+	rate     float64
+	rtt      time.Duration
+	remote   remoteFlags
 }
 
 func addRunFlags(fs *flagSet) *runFlags {
@@ -41,16 +44,21 @@ func addRunFlags(fs *flagSet) *runFlags {
 	fs.StringVar(&f.format, "format", "table", "output `format`: table, markdown or json")
 	fs.StringVar(&f.out, "out", "", "write report.json, report.md and <mode>.hgrm into `dir`")
 	fs.BoolVar(&f.force, "force", false, "let --out write into a non-empty directory")
+	fs.Float64Var(&f.rate, "rate", 0, "open model: send `R` requests/s on a fixed schedule whatever the responses (needs -n or --duration; latency is corrected for coordinated omission)")
+	fs.DurationVar(&f.rtt, "rtt", 0, "emulate a network round trip of `D` on the mock's listener (e.g. 25ms)")
+	addRemoteFlags(fs, &f.remote)
 	return f
 }
 
 // runOptions is a validated run: everything the CLI learnt from flags.
 type runOptions struct {
 	scenario scenarios.Scenario
-	timeout  time.Duration
-	format   reports.Format
-	out      string
-	force    bool
+	// remote is the external target (--target); nil: the in-process mock.
+	remote  *remoteOptions
+	timeout time.Duration
+	format  reports.Format
+	out     string
+	force   bool
 }
 
 // flagSet is a flag.FlagSet that reports errors to the caller instead of
@@ -126,6 +134,27 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 			w.Requests = 0 // the duration rules, up to harness.DurationRequestCap
 		}
 	}
+	if set["rate"] {
+		if f.rate <= 0 || f.rate > harness.MaxRate || f.rate != f.rate {
+			return runOptions{}, usageError("%s: --rate %v: want more than 0 and at most %d requests/s", name, f.rate, harness.MaxRate)
+		}
+		if !set["n"] && !set["duration"] {
+			return runOptions{}, usageError("%s: --rate needs -n or --duration to bound the run", name)
+		}
+		w.Model, w.Rate = scenarios.Open, f.rate
+		if !set["n"] {
+			w.Requests = 0
+		}
+		if !set["duration"] && w.Duration > 0 && set["n"] {
+			w.Duration = 0 // -n rules
+		}
+	}
+	if set["rtt"] {
+		if f.rtt < 0 || f.rtt > mockserver.MaxRTT {
+			return runOptions{}, usageError("%s: --rtt %v: want 0..%v", name, f.rtt, mockserver.MaxRTT)
+		}
+		sc.Network.RTT = f.rtt
+	}
 	if w.Model == scenarios.Closed && w.Requests > 0 && w.Concurrency > w.Requests {
 		return runOptions{}, usageError("%s: -c %d is more than the %d requests (-n)", name, w.Concurrency, w.Requests)
 	}
@@ -143,6 +172,13 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 	if f.timeout <= 0 {
 		return runOptions{}, usageError("%s: --timeout %v: want more than 0", name, f.timeout)
 	}
+	remote, err := f.remote.options(name, set)
+	if err != nil {
+		return runOptions{}, err
+	}
+	if remote != nil && set["rtt"] {
+		return runOptions{}, usageError("%s: --rtt emulates a round trip on the in-process mock; with --target, give it to poolbench serve", name)
+	}
 	format, err := reports.ParseFormat(f.format)
 	if err != nil {
 		return runOptions{}, usageError("%s: --format: %v", name, err)
@@ -152,7 +188,7 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 			return runOptions{}, usageError("%s: --out: %v", name, err)
 		}
 	}
-	return runOptions{scenario: sc, timeout: f.timeout, format: format, out: f.out, force: f.force}, nil
+	return runOptions{scenario: sc, remote: remote, timeout: f.timeout, format: format, out: f.out, force: f.force}, nil
 }
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -175,26 +211,38 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	return emit(stdout, rep, opts)
 }
 
+// testHookProgress, when a test sets it, receives the harness's progress
+// reports (the cancellation tests send a signal once requests are done).
+var testHookProgress func(mode string, done, total int64)
+
 // execute starts the mock for the scenario, runs every mode and builds the report.
 func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	sc := opts.scenario
 	// Configs is the one mapping from a scenario to the server's and the
 	// harness's settings; only the target is filled in here.
 	srvCfg, cfg := sc.Configs()
-	srv, err := mockserver.NewServer(srvCfg)
-	if err != nil {
-		return nil, fmt.Errorf("start mock server: %w", err)
+	srvCfg.RTT = sc.Network.RTT
+	if opts.remote != nil {
+		defer targetConfig(ctx, &cfg, opts.remote)()
+	} else {
+		srv, err := mockserver.NewServer(srvCfg)
+		if err != nil {
+			return nil, fmt.Errorf("start mock server: %w", err)
+		}
+		defer srv.Close()
+		cfg.BaseURL = srv.URL
+		cfg.TLSConfig = srv.ClientTLSConfig()
+		cfg.Server = harness.InProcess(srv)
 	}
-	defer srv.Close()
-	cfg.BaseURL = srv.URL
-	cfg.TLSConfig = srv.ClientTLSConfig()
 	cfg.Timeout = opts.timeout
-	cfg.Server = harness.InProcess(srv)
+	if testHookProgress != nil {
+		cfg.OnProgress = testHookProgress
+	}
 	res, err := harness.Run(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return reports.FromResult(reports.Scenario{
+	rsc := reports.Scenario{
 		Name:        sc.Name,
 		Description: sc.Description,
 		Requests:    sc.Workload.Requests,
@@ -203,7 +251,21 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 		Modes:       cfg.Modes,
 		LatencyMS:   float64(sc.Server.Latency.Fixed) / float64(time.Millisecond),
 		HTTP2:       sc.HTTP2(),
-	}, res)
+		RateRPS:     cfg.Rate,
+		RTTMS:       float64(srvCfg.RTT) / float64(time.Millisecond),
+	}
+	if opts.remote != nil {
+		rsc.Target = opts.remote.url
+		rsc.LatencyMS, rsc.RTTMS = 0, 0
+	}
+	rep, err := reports.FromResult(rsc, res)
+	if err != nil {
+		return nil, err
+	}
+	if opts.remote != nil && opts.remote.insecure {
+		rep.Insecure = true
+	}
+	return rep, nil
 }
 
 // emit prints the report in the chosen format and writes the bundle.

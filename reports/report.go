@@ -62,6 +62,10 @@ type Scenario struct {
 	Target      string   `json:"target,omitempty"`
 	LatencyMS   float64  `json:"server_latency_ms,omitempty"`
 	HTTP2       bool     `json:"http2,omitempty"`
+	// RateRPS is the open model's intended send rate; 0: closed model.
+	RateRPS float64 `json:"rate_rps,omitempty"`
+	// RTTMS is the emulated round-trip time on the mock's listener.
+	RTTMS float64 `json:"rtt_ms,omitempty"`
 }
 
 // Environment describes where a run happened.
@@ -99,6 +103,23 @@ type Mode struct {
 	LeftOpen     int64     `json:"left_open,omitempty"`
 	Warnings     []string  `json:"warnings,omitempty"`
 	Partial      bool      `json:"partial,omitempty"`
+	// The open model only: latency_ms is then measured from each send's
+	// intended time (corrected for coordinated omission) and
+	// latency_uncorrected_ms from the actual send; late sends were made
+	// more than the late threshold after their intended time, dropped ones
+	// never (the duration ended first); intended = sent + dropped.
+	RateRPS              float64  `json:"rate_rps,omitempty"`
+	Intended             int64    `json:"intended,omitempty"`
+	Late                 int64    `json:"late,omitempty"`
+	Dropped              int64    `json:"dropped,omitempty"`
+	MaxLagMS             float64  `json:"max_lag_ms,omitempty"`
+	LatencyUncorrectedMS *Latency `json:"latency_uncorrected_ms,omitempty"`
+	// HistogramUncorrected is LatencyUncorrectedMS's histogram, encoded as
+	// Histogram is.
+	HistogramUncorrected string `json:"histogram_uncorrected,omitempty"`
+	// TLSUnverified is set when the mode's client did not verify the
+	// server's certificate (the hey reference modes).
+	TLSUnverified bool `json:"tls_unverified,omitempty"`
 }
 
 // Client holds the client-side connection counts of a mode.
@@ -252,6 +273,17 @@ func modeFromResult(mr *harness.ModeResult) (Mode, error) {
 		}
 		m.TTFBHistogram = string(enc)
 	}
+	if h := mr.LatencyUncorrected; h != nil {
+		u := Summarize(h)
+		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return Mode{}, fmt.Errorf("mode %s: encode uncorrected histogram: %w", mr.Mode, err)
+		}
+		m.LatencyUncorrectedMS, m.HistogramUncorrected = &u, string(enc)
+		m.RateRPS, m.Intended, m.Late, m.Dropped = mr.Rate, mr.Intended, mr.Late, mr.Dropped
+		m.MaxLagMS = round3(float64(mr.MaxLag) / 1e6)
+	}
+	m.TLSUnverified = mr.TLSUnverified
 	if s := mr.Server; s != nil {
 		m.Server = &Server{Connections: s.Connections, TLSHandshakes: s.TLSHandshakes, Resumed: s.Resumed, Requests: s.Requests}
 	}
