@@ -9,7 +9,9 @@
 //	poolbench run [flags]     run a scenario
 //	poolbench help            list the commands
 //
-// Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage.
+// Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage, 130
+// stopped by SIGINT and 143 by SIGTERM (the report is still written,
+// marked partial).
 package main
 
 import (
@@ -42,10 +44,87 @@ type command struct {
 var commands = map[string]command{}
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one kills the process at once.
+	code := runSignals(sig, func() { signal.Reset(os.Interrupt, syscall.SIGTERM) }, os.Stdout, os.Stderr, os.Args[1:])
+	os.Exit(code)
+}
+
+// Exit codes of a run stopped by a signal: 128 + the signal's number, as a
+// shell reports a process killed by it.
+const (
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// stopped is the cause of a run's cancellation by a signal.
+type stopped struct{ sig os.Signal }
+
+func (e stopped) Error() string { return "stopped by " + signalName(e.sig) }
+
+// ExitCode returns 130 for SIGINT, 143 for SIGTERM, 128+n for another
+// signal n, and 1 for a signal without a number.
+func (e stopped) ExitCode() int {
+	switch e.sig {
+	case os.Interrupt:
+		return exitSIGINT
+	case syscall.SIGTERM:
+		return exitSIGTERM
+	}
+	if n, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return 1
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
+
+// runSignals runs args as run does, stopping it at the first signal that
+// arrives on sig, and returns the process's exit code. A stopped run sends
+// no new request, gives the ones in flight a grace period, writes its
+// report marked partial (and the --out bundle), and exits 130 (SIGINT) or
+// 143 (SIGTERM). afterFirst, if set, runs once the first signal arrived.
+// Tests inject sig.
+func runSignals(sig <-chan os.Signal, afterFirst func(), stdout, stderr io.Writer, args []string) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	finished := make(chan struct{})
+	watcher := make(chan struct{})
+	go func() {
+		defer close(watcher)
+		select {
+		case s := <-sig:
+			cancel(stopped{s})
+			if afterFirst != nil {
+				afterFirst()
+			}
+		case <-finished:
+		}
+	}()
+	err := run(ctx, stdout, stderr, args)
+	// A signal after the run has returned does not count: the first
+	// cancel wins, and this one says the run was over.
+	cancel(nil)
+	close(finished)
+	<-watcher
+	var st stopped
+	if !errors.As(context.Cause(ctx), &st) {
+		return exitCode(err, stderr)
+	}
+	if err != nil {
+		exitCode(err, stderr) // prints it
+	}
+	fmt.Fprintf(stderr, "poolbench: %s: the run is partial\n", st)
+	return st.ExitCode()
 }
 
 // run dispatches args to a subcommand. No subcommand (or a flag first)
