@@ -12,7 +12,7 @@ import (
 // scenario's fields become settings. The harness configuration has no
 // target yet (BaseURL, TLSConfig, Server): the caller sets them once the
 // server runs, or points them at an external one.
-func (s *Scenario) Configs() (mockserver.Config, harness.Config) {
+func (s Scenario) Configs() (mockserver.Config, harness.Config) {
 	f := s.Server.Faults
 	srv := mockserver.Config{
 		Latency: mockserver.Latency{

@@ -130,18 +130,15 @@ func Parse(file string, data []byte) (Scenario, error) {
 		return fail(Problem{Line: pos.Line, Col: pos.Column, Msg: "a second YAML document: a scenario file holds one"})
 	}
 	body := docs[0].Body
+	if ps := checkPlain(body); len(ps) > 0 {
+		return fail(ps...)
+	}
 	idx := indexNodes(body)
 	if ps := checkDurations(body, idx); len(ps) > 0 {
 		return fail(ps...)
 	}
 	var s Scenario
-	err = yaml.NodeToValue(body, &s, yaml.DisallowUnknownField(),
-		yaml.CustomUnmarshaler(func(d *time.Duration, b []byte) error {
-			v, err := parseDuration(string(b))
-			*d = v
-			return err
-		}))
-	if err != nil {
+	if err := decode(body, &s); err != nil {
 		return fail(yamlProblem(err, idx))
 	}
 	if s.Name == "" {
@@ -163,6 +160,47 @@ func Parse(file string, data []byte) (Scenario, error) {
 		return Scenario{}, ve
 	}
 	return s, nil
+}
+
+// decode decodes body into s, strictly. go-yaml has panicked on odd input
+// (found by FuzzParse); a panic is reported as an error at the document.
+func decode(body ast.Node, s *Scenario) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &yaml.SyntaxError{Message: fmt.Sprintf("cannot decode this YAML (%v)", r), Token: body.GetToken()}
+		}
+	}()
+	return yaml.NodeToValue(body, s, yaml.DisallowUnknownField(),
+		yaml.CustomUnmarshaler(func(d *time.Duration, b []byte) error {
+			v, err := parseDuration(string(b))
+			*d = v
+			return err
+		}))
+}
+
+// checkPlain refuses YAML tags, anchors and aliases: a scenario needs
+// none, and they are where decoders go wrong.
+func checkPlain(body ast.Node) []Problem {
+	var ps []Problem
+	ast.Walk(visitFunc(func(n ast.Node) {
+		var what string
+		switch n.(type) {
+		case *ast.TagNode:
+			what = "a YAML tag"
+		case *ast.AnchorNode:
+			what = "a YAML anchor"
+		case *ast.AliasNode:
+			what = "a YAML alias"
+		default:
+			return
+		}
+		pr := Problem{Field: fieldPath(n.GetPath()), Msg: what + ": scenario files take plain values"}
+		if tk := n.GetToken(); tk != nil && tk.Position != nil {
+			pr.Line, pr.Col = tk.Position.Line, tk.Position.Column
+		}
+		ps = append(ps, pr)
+	}), body)
+	return ps
 }
 
 // parseDuration parses a Go duration ("250ms", "2s"); a bare 0 is allowed.
@@ -434,7 +472,7 @@ func (f visitFunc) Visit(n ast.Node) ast.Visitor {
 }
 
 // YAML encodes s as a scenario file that Parse reads back to s.
-func (s *Scenario) YAML() ([]byte, error) {
+func (s Scenario) YAML() ([]byte, error) {
 	return yaml.MarshalWithOptions(s, yaml.Indent(2), yaml.IndentSequence(true),
 		yaml.CustomMarshaler(func(d time.Duration) ([]byte, error) { return []byte(d.String()), nil }))
 }

@@ -242,11 +242,11 @@ func (s *Scenario) SetDefaults() {
 }
 
 // HTTP2 reports whether s speaks HTTP/2.
-func (s *Scenario) HTTP2() bool { return s.Protocol.HTTP == HTTP2 }
+func (s Scenario) HTTP2() bool { return s.Protocol.HTTP == HTTP2 }
 
 // Summary describes the shape of s in one short line, e.g. "closed n=2000
 // c=8; http1, tls 1.3; per-request, singleton".
-func (s *Scenario) Summary() string {
+func (s Scenario) Summary() string {
 	var b strings.Builder
 	w := s.Workload
 	b.WriteString(w.Model)
