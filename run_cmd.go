@@ -31,6 +31,7 @@ type runFlags struct {
 	rate     float64
 	rtt      time.Duration
 	remote   remoteFlags
+	publish  publishFlags
 }
 
 func addRunFlags(fs *flagSet) *runFlags {
@@ -42,11 +43,12 @@ func addRunFlags(fs *flagSet) *runFlags {
 	fs.DurationVar(&f.duration, "duration", 0, "stop each mode after this `duration` (with -n: whichever comes first)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "per-request `timeout`")
 	fs.StringVar(&f.format, "format", "table", "output `format`: table, markdown or json")
-	fs.StringVar(&f.out, "out", "", "write report.json, report.md and <mode>.hgrm into `dir`")
+	fs.StringVar(&f.out, "out", "", "write the report bundle into `dir`: report.json, report.md, <mode>.hgrm, latency.svg/.png, connections.svg")
 	fs.BoolVar(&f.force, "force", false, "let --out write into a non-empty directory")
 	fs.Float64Var(&f.rate, "rate", 0, "open model: send `R` requests/s on a fixed schedule whatever the responses (needs -n or --duration; latency is corrected for coordinated omission)")
 	fs.DurationVar(&f.rtt, "rtt", 0, "emulate a network round trip of `D` on the mock's listener (e.g. 25ms)")
 	addRemoteFlags(fs, &f.remote)
+	addPublishFlags(fs, &f.publish)
 	return f
 }
 
@@ -59,6 +61,7 @@ type runOptions struct {
 	format  reports.Format
 	out     string
 	force   bool
+	publish publishOptions
 }
 
 // flagSet is a flag.FlagSet that reports errors to the caller instead of
@@ -155,6 +158,10 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 		}
 		sc.Network.RTT = f.rtt
 	}
+	pub, err := f.publish.options(name, set, &sc, f.out != "")
+	if err != nil {
+		return runOptions{}, err
+	}
 	if w.Model == scenarios.Closed && w.Requests > 0 && w.Concurrency > w.Requests {
 		return runOptions{}, usageError("%s: -c %d is more than the %d requests (-n)", name, w.Concurrency, w.Requests)
 	}
@@ -188,7 +195,7 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 			return runOptions{}, usageError("%s: --out: %v", name, err)
 		}
 	}
-	return runOptions{scenario: sc, remote: remote, timeout: f.timeout, format: format, out: f.out, force: f.force}, nil
+	return runOptions{scenario: sc, remote: remote, timeout: f.timeout, format: format, out: f.out, force: f.force, publish: pub}, nil
 }
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -204,7 +211,9 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 	if err != nil {
 		return err
 	}
+	opts.publish.progress = newProgress(stderr, opts.publish.quiet)
 	rep, err := execute(ctx, opts)
+	opts.publish.progress.finish()
 	if err != nil {
 		return err
 	}
@@ -238,6 +247,7 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	if testHookProgress != nil {
 		cfg.OnProgress = testHookProgress
 	}
+	opts.publish.configure(&cfg)
 	res, err := harness.Run(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -265,6 +275,7 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	if opts.remote != nil && opts.remote.insecure {
 		rep.Insecure = true
 	}
+	rep.Shard = opts.publish.shard
 	return rep, nil
 }
 

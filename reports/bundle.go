@@ -15,7 +15,8 @@ import (
 type BundleOptions struct {
 	// Force lets WriteBundle write into a directory that already has files.
 	Force bool
-	// Requests, when set, are written to requests.csv (see WriteCSV).
+	// Requests, when set, are written to requests.csv (see WriteCSV);
+	// when not, the report's own Records are, if it has any.
 	Requests []ModeRecords
 }
 
@@ -124,6 +125,9 @@ func bundleFiles(r *Report, opts BundleOptions) ([]bundleFile, error) {
 		files = append(files, bundleFile{c.name, data})
 	}
 	mo := MarkdownOptions{Charts: true, HGRM: hgrms}
+	if len(opts.Requests) == 0 {
+		opts.Requests = r.Records
+	}
 	if len(opts.Requests) > 0 {
 		mo.CSV = RequestsCSVFile
 		if err := add(RequestsCSVFile, func(w io.Writer) error { return WriteCSV(w, opts.Requests) }); err != nil {
@@ -242,7 +246,12 @@ func scenarioRows(r *Report) []kv {
 	if sc.DurationS > 0 {
 		rows = append(rows, kv{"duration per mode", strconv.FormatFloat(sc.DurationS, 'g', -1, 64) + " s"})
 	}
-	rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers, one request in flight each"})
+	if sc.RateRPS > 0 {
+		rows = append(rows, kv{"load model", "open: " + strconv.FormatFloat(sc.RateRPS, 'g', -1, 64) + " requests/s on a fixed schedule, latency corrected for coordinated omission"})
+		rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers at most"})
+	} else {
+		rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers, one request in flight each"})
+	}
 	var modes []string
 	for i, m := range r.Modes {
 		if i == 0 && len(r.Modes) > 1 {
@@ -257,6 +266,9 @@ func scenarioRows(r *Report) []kv {
 		target = sc.Target
 	}
 	rows = append(rows, kv{"target", target})
+	if sc.RTTMS > 0 {
+		rows = append(rows, kv{"emulated round trip", strconv.FormatFloat(sc.RTTMS, 'g', -1, 64) + " ms on the mock's listener"})
+	}
 	if sc.LatencyMS > 0 {
 		rows = append(rows, kv{"server latency", strconv.FormatFloat(sc.LatencyMS, 'g', -1, 64) + " ms per request"})
 	}

@@ -44,10 +44,11 @@ func Merge(rs []*Report, names []string) (*Report, []string, error) {
 		Scenario:    first.Scenario,
 		Environment: first.Environment,
 	}
-	out.Scenario.Requests, out.Scenario.Concurrency = 0, 0
+	out.Scenario.Requests, out.Scenario.Concurrency, out.Scenario.RateRPS = 0, 0, 0
 	for _, r := range rs {
 		out.Scenario.Requests += r.Scenario.Requests
 		out.Scenario.Concurrency += r.Scenario.Concurrency
+		out.Scenario.RateRPS += r.Scenario.RateRPS
 		out.Partial = out.Partial || r.Partial
 		out.Insecure = out.Insecure || r.Insecure
 		if r.Environment.StartedAt.Before(out.Environment.StartedAt) {
@@ -91,8 +92,8 @@ func mergeable(rs []*Report, label func(int) string) error {
 		case !slices.Equal(modes(r), want):
 			return fmt.Errorf("merge: %s has modes %s but %s has %s: only reports of the same client modes merge",
 				label(i), strings.Join(modes(r), ","), label(0), strings.Join(want, ","))
-		case a.HTTP2 != b.HTTP2 || a.Target != b.Target || a.LatencyMS != b.LatencyMS:
-			return fmt.Errorf("merge: %s and %s ran scenario %q with different settings (HTTP/2, target or server latency)", label(0), label(i), a.Name)
+		case a.HTTP2 != b.HTTP2 || a.Target != b.Target || a.LatencyMS != b.LatencyMS || a.RTTMS != b.RTTMS || (a.RateRPS == 0) != (b.RateRPS == 0):
+			return fmt.Errorf("merge: %s and %s ran scenario %q with different settings (HTTP/2, target, server latency, round trip or load model)", label(0), label(i), a.Name)
 		}
 	}
 	seen := map[int]int{}

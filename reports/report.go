@@ -36,6 +36,10 @@ type Report struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// Sources lists, for a merged report, the reports it was merged from.
 	Sources []Source `json:"sources,omitempty"`
+	// Records are the per-request records of a run that kept them
+	// (harness.Config.RecordRequests), for requests.csv; not part of the
+	// JSON.
+	Records []ModeRecords `json:"-"`
 }
 
 // Shard names one shard of a run split over n machines: Index in 1..Count.
@@ -227,6 +231,7 @@ func FromResult(sc Scenario, res *harness.Result) (*Report, error) {
 		r.Modes = append(r.Modes, m)
 	}
 	r.Comparison = Compare(r.Modes)
+	r.Records = RecordsOf(res)
 	return r, nil
 }
 
