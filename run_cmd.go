@@ -230,7 +230,6 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 	// Configs is the one mapping from a scenario to the server's and the
 	// harness's settings; only the target is filled in here.
 	srvCfg, cfg := sc.Configs()
-	srvCfg.RTT = sc.Network.RTT
 	if opts.remote != nil {
 		defer targetConfig(ctx, &cfg, opts.remote)()
 	} else {

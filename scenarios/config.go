@@ -32,6 +32,7 @@ func (s Scenario) Configs() (mockserver.Config, harness.Config) {
 			RetryAfter:    f.RetryAfter,
 			SlowBodyDelay: f.SlowBodyDelay,
 		},
+		RTT:                s.Network.RTT,
 		IdleTimeout:        s.Server.IdleTimeout,
 		MaxRequestsPerConn: s.Server.MaxRequestsPerConn,
 		HTTP2:              s.HTTP2(),
@@ -52,5 +53,7 @@ func (s Scenario) Configs() (mockserver.Config, harness.Config) {
 	if s.Workload.Model == Open {
 		run.Rate = s.Workload.Rate
 	}
+	// Workload.Warmup has no harness counterpart yet: Validate refuses a
+	// non-zero one rather than let it be ignored.
 	return srv, run
 }

@@ -66,8 +66,9 @@ type Workload struct {
 	// Rate is the open model's send rate, requests per second; it is an
 	// error in the closed model.
 	Rate float64 `yaml:"rate,omitempty"`
-	// Warmup is sent before each mode and left out of its results, so
-	// the numbers describe a warm pool. 0: none.
+	// Warmup is reserved for a warm-up sent before each mode and left out
+	// of its results. The harness has none yet, so Validate refuses
+	// anything but 0 rather than ignore it.
 	Warmup time.Duration `yaml:"warmup,omitempty"`
 }
 

@@ -193,7 +193,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The open model has no default request count: its duration rules.
-	if got, want := open.Workload, (Workload{Model: Open, Rate: 150, Duration: 2 * time.Second, Concurrency: 16, Warmup: 500 * time.Millisecond}); got != want {
+	if got, want := open.Workload, (Workload{Model: Open, Rate: 150, Duration: 2 * time.Second, Concurrency: 16}); got != want {
 		t.Errorf("open workload = %+v, want %+v", got, want)
 	}
 }
@@ -261,6 +261,8 @@ func TestParseErrors(t *testing.T) {
 				`bad.yaml:2:8: network.rtt: 3 has no unit (want e.g. 3s or 3ms)`,
 				`bad.yaml:4:11: workload.warmup: "soon" is not a duration (want e.g. 250ms, 2s, 1m30s)`,
 			}},
+		{"warm-up", "workload:\n  warmup: 1s\n",
+			[]string{`bad.yaml:2:11: workload.warmup: 1s: the harness has no warm-up yet (every mode starts with a cold pool, which is what its counts describe); leave it 0`}},
 		{"rtt too long", "network:\n  rtt: 1h\n",
 			[]string{`bad.yaml:2:8: network.rtt: 1h0m0s: want 0..10s`}},
 		{"h2 with a request limit", "server:\n  max_requests_per_conn: 100\nprotocol:\n  http: http2\n",
@@ -389,6 +391,9 @@ func TestConfigs(t *testing.T) {
 	}
 	if srv.Latency.Median != 2*time.Millisecond || srv.Latency.Sigma != 0.5 {
 		t.Errorf("latency = %+v", srv.Latency)
+	}
+	if got, want := srv.RTT, 25*time.Millisecond; got != want {
+		t.Errorf("RTT = %v, want %v", got, want)
 	}
 	if srv.IdleTimeout != 30*time.Second || srv.MaxRequestsPerConn != 100 || srv.Seed != 7 {
 		t.Errorf("keep-alive limits or seed = %v, %d, %d", srv.IdleTimeout, srv.MaxRequestsPerConn, srv.Seed)
