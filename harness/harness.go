@@ -407,10 +407,10 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		workers[w] = wk
 		if cfg.Rate > 0 {
 			wk.open = newOpenState(cfg)
-			wg.Go(func() { wk.runOpen(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
+			wg.Go(func() { wk.runOpen(ctx, reqCtx, svc, cfg.Payload, check.clone(), deadline) })
 			continue
 		}
-		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check, deadline) })
+		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check.clone(), deadline) })
 	}
 	stopProgress := startProgress(cfg, mode, int64(quota), workers)
 	wg.Wait()
