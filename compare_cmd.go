@@ -17,7 +17,7 @@ func runCompare(ctx context.Context, stdout, stderr io.Writer, args []string) er
 	fs := newFlagSet("compare", "compare OLD.json NEW.json [--format table|markdown|json|benchstat] [--alpha P]", stdout)
 	format := fs.String("format", "table", "output `format`: table, markdown, json, or benchstat (both runs as Go benchmark lines, labelled run: old / run: new; see docs/reports.md)")
 	alpha := fs.Float64("alpha", reports.DefaultAlpha, "significance `level` of the latency test")
-	if err := fs.parse(args, 2); err != nil {
+	if err := fs.parse(interspersed(fs, args), 2); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}

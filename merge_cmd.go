@@ -20,7 +20,7 @@ func runMerge(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	fs := newFlagSet("merge", "merge A.json B.json ... -o OUT.json [--format table|markdown|json|html]", stdout)
 	out := fs.String("o", "", "write the merged report (JSON) to `file`; required")
 	format := fs.String("format", "table", "also print the merged report on stdout in this `format` (table, markdown, json, html, benchstat; none: print nothing)")
-	if err := fs.parse(interspersed(args, map[string]bool{"-o": true, "--o": true, "-format": true, "--format": true}), 1<<20); err != nil {
+	if err := fs.parse(interspersed(fs, args), 1<<20); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
@@ -63,10 +63,12 @@ func runMerge(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	return reports.Render(stdout, merged, f)
 }
 
-// interspersed moves flags (and the values of those in withValue) before
-// the positional arguments, so "merge a.json b.json -o out.json" parses as
-// the synopsis shows; the flag package stops at the first positional.
-func interspersed(args []string, withValue map[string]bool) []string {
+// interspersed moves flags (with their values) before the positional
+// arguments, so "merge a.json b.json -o out.json" parses as the synopsis
+// shows: the flag package stops at the first positional argument. A flag
+// takes the next argument as its value unless it is boolean or written
+// -flag=value.
+func interspersed(fs *flagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -76,7 +78,18 @@ func interspersed(args []string, withValue map[string]bool) []string {
 			i = len(args)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			flags = append(flags, a)
-			if withValue[a] && i+1 < len(args) {
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			fl := fs.Lookup(name)
+			if fl == nil { // unknown: parse reports it
+				continue
+			}
+			if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
 				flags = append(flags, args[i+1])
 				i++
 			}

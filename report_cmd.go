@@ -20,7 +20,7 @@ func runReport(ctx context.Context, stdout, stderr io.Writer, args []string) err
 	fs := newFlagSet("report", "report FILE.json [--format table|markdown|json|html|benchstat] [-o FILE]", stdout)
 	format := fs.String("format", "table", "output `format`: table (the comparison), markdown (the whole report), json, html (one self-contained page) or benchstat (Go benchmark lines)")
 	out := fs.String("o", "", "write to `file` (atomically) instead of stdout")
-	if err := fs.parse(args, 1); err != nil {
+	if err := fs.parse(interspersed(fs, args), 1); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
