@@ -145,18 +145,24 @@ func (f *remoteFlags) options(name string, set map[string]bool) (*remoteOptions,
 		}
 		return nil, nil
 	}
+	// Error messages show the target with any password redacted; a URL
+	// with credentials is refused (they would not be sent).
+	shown := redactURL(f.target)
 	u, err := url.Parse(f.target)
+	if err == nil && u.User != nil {
+		return nil, usageError("%s: --target %q: credentials in the URL are not supported", name, shown)
+	}
 	if err != nil || u.Host == "" {
-		return nil, usageError("%s: --target %q: want an https://host:port URL", name, f.target)
+		return nil, usageError("%s: --target %q: want an https://host:port URL", name, shown)
 	}
 	if u.Scheme != "https" {
-		return nil, usageError("%s: --target %q: want https (poolbench measures TLS connection reuse)", name, f.target)
+		return nil, usageError("%s: --target %q: want https (poolbench measures TLS connection reuse)", name, shown)
 	}
 	if !isLoopbackHost(u.Hostname()) {
-		return nil, usageError("%s: --target %q: poolbench sends load only to loopback (127.0.0.0/8, ::1, localhost)", name, f.target)
+		return nil, usageError("%s: --target %q: poolbench sends load only to loopback (127.0.0.0/8, ::1, localhost)", name, shown)
 	}
 	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-		return nil, usageError("%s: --target %q: give the base URL only (scheme, host and port)", name, f.target)
+		return nil, usageError("%s: --target %q: give the base URL only (scheme, host and port)", name, shown)
 	}
 	if f.ca != "" && f.insecure {
 		return nil, usageError("%s: --ca and --insecure contradict each other", name)
