@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/execution"
+	"github.com/poolbench/poolbench/harness"
 )
 
 // Default is the name of the scenario `poolbench` runs with no arguments.
@@ -41,8 +42,8 @@ func Catalog() []Scenario {
 		},
 		{
 			Name:        "steady",
-			Description: "open model: 200 requests/s for 10s on a fixed schedule against a 5ms service; latency from the intended send time",
-			Workload:    Workload{Model: Open, Rate: 200, Duration: 10 * time.Second, Concurrency: 32},
+			Description: "open model: 100 requests/s for 10s on a fixed schedule against a 5ms service; latency from the intended send time",
+			Workload:    Workload{Model: Open, Rate: 100, Duration: 10 * time.Second, Concurrency: 16},
 			Server:      Server{Latency: Latency{Fixed: 5 * time.Millisecond}},
 			Modes:       []string{perRequest, singleton},
 			Thresholds: []string{
@@ -127,6 +128,17 @@ func Catalog() []Scenario {
 			Workload:    Workload{Requests: 1000, Concurrency: 8},
 			Modes: []string{perRequest, singleton, string(execution.SingletonDefaultPool),
 				string(execution.PerRequestLeaky), string(execution.PerRequestResume)},
+		},
+		{
+			Name:        "reference",
+			Description: "our clients next to hey (github.com/rakyll/hey) driving the same mock: per-request against hey without keep-alives, singleton against hey",
+			Workload:    Workload{Requests: 1000, Concurrency: 8},
+			Modes:       []string{perRequest, harness.ModeHeyNoKeepAlive, singleton, harness.ModeHey},
+			Thresholds: []string{
+				"per-request.dials == requests",
+				"hey-no-keepalive.dials == requests",
+				"singleton.dials <= concurrency",
+			},
 		},
 	}
 	for i := range cat {

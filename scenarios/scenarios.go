@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poolbench/poolbench/execution"
+	"github.com/poolbench/poolbench/harness"
 )
 
 // Scenario is one workload: what load to send, over what network, to a
@@ -176,8 +177,9 @@ var DefaultModes = []string{string(execution.PerRequest), string(execution.Singl
 
 // ReferenceModes are the modes that drive the mock with an independent load
 // generator (github.com/rakyll/hey) instead of an execution strategy: "hey"
-// shares one client, "hey-no-keepalive" disables keep-alives.
-var ReferenceModes = []string{"hey", "hey-no-keepalive"}
+// shares one client, "hey-no-keepalive" disables keep-alives. They are the
+// harness's (harness.ReferenceModes).
+var ReferenceModes = harness.ReferenceModes
 
 // KnownModes returns every mode a scenario may name: the execution
 // strategies, then the reference modes.
