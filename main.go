@@ -179,13 +179,16 @@ func exitCode(err error, stderr io.Writer) int {
 	return 1
 }
 
-// redactURL returns s with the password of any userinfo replaced by
-// "xxxxx", so a URL given on the command line can be quoted in a message.
-// It works on strings url.Parse refuses too: everything between "://" and
-// the last "@" before the path is hidden there.
+// redactURL returns s with any userinfo replaced by "xxxxx" (a user name
+// can be a token too), so a URL given on the command line can be quoted in
+// a message. It works on strings url.Parse refuses too: everything between
+// "://" and the last "@" before the path is hidden there.
 func redactURL(s string) string {
 	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
+		if u.User != nil {
+			u.User = url.User("xxxxx")
+		}
+		return u.String()
 	}
 	i := strings.Index(s, "://")
 	if i < 0 {
