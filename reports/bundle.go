@@ -196,11 +196,11 @@ func WriteMarkdownWith(w io.Writer, r *Report, opts MarkdownOptions) error {
 	b.WriteString("## What this shows\n\n")
 	b.WriteString(Summary(r) + "\n\n")
 	b.WriteString("## Results\n\n")
+	if len(r.Modes) > 1 {
+		fmt.Fprintf(&b, "One column per client mode. A ratio column divides the baseline's figure (%s) by the mode's: for latency and connection counts, 6.00x means the mode needed six times less; for throughput, a ratio below 1 means the mode served more. Reuse is 1 − dials ÷ requests; connection counts are the client's (httptrace), cross-checked with the server's own. Warnings follow the table.\n\n", r.Modes[0].Mode)
+	}
 	if err := WriteTable(&b, r, true); err != nil {
 		return err
-	}
-	if len(r.Modes) > 1 {
-		fmt.Fprintf(&b, "\nA ratio column divides the baseline's figure (%s) by the mode's: for latency and connection counts, 6.00x means the mode needed six times less; for throughput, a ratio below 1 means the mode served more. Reuse is 1 − dials ÷ requests; connection counts are the client's (httptrace), cross-checked with the server's own.\n", r.Modes[0].Mode)
 	}
 	if opts.Charts {
 		b.WriteString("\n## Latency\n\n")
