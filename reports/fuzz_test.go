@@ -134,3 +134,43 @@ func FuzzMerge(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeHistogramBounds: the histograms poolbench writes decode; a
+// header asking for more precision or range than that is refused before
+// its counters are allocated.
+func TestDecodeHistogramBounds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		highest int64
+		digits  int
+		ok      bool
+	}{
+		{"poolbench's own (1µs..1h, 3 digits)", 3_600_000_000, 3, true},
+		{"the bound", maxHistHighest, 3, true},
+		{"5 digits", 3_600_000_000, 5, false},
+		{"range 2^62", 1 << 62, 2, false},
+	} {
+		h := hdrhistogram.New(1, tc.highest, tc.digits)
+		if err := h.RecordValue(1000); err != nil {
+			t.Fatal(err)
+		}
+		enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeHistogram(string(enc))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: err = %v, want ok %v", tc.name, err, tc.ok)
+			continue
+		}
+		if err == nil && got.TotalCount() != 1 {
+			t.Errorf("%s: decoded %d values, want 1", tc.name, got.TotalCount())
+		}
+	}
+	for _, bad := range []string{"", "!!", "SElTVA==", "HISTFAAAAB54nJNpmSzMwMDAxAAB"} {
+		if _, err := DecodeHistogram(bad); err == nil {
+			t.Errorf("DecodeHistogram(%q) accepted", bad)
+		}
+	}
+}

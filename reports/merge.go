@@ -189,7 +189,7 @@ func mergeMode(rs []*Report, k int, label func(int) string) (Mode, []string, err
 		if m.TTFBHistogram == "" {
 			haveTTFB = false
 		} else if haveTTFB {
-			t, err := hdrhistogram.Decode([]byte(m.TTFBHistogram))
+			t, err := DecodeHistogram(m.TTFBHistogram)
 			if err != nil {
 				return Mode{}, nil, fmt.Errorf("merge: %s: mode %s: decode TTFB histogram: %w", label(i), name, err)
 			}

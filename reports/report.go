@@ -208,7 +208,7 @@ func (m *Mode) Hist() (*hdrhistogram.Histogram, error) {
 	if m.Histogram == "" {
 		return nil, fmt.Errorf("mode %s: no histogram", m.Mode)
 	}
-	h, err := hdrhistogram.Decode([]byte(m.Histogram))
+	h, err := DecodeHistogram(m.Histogram)
 	if err != nil {
 		return nil, fmt.Errorf("mode %s: decode histogram: %w", m.Mode, err)
 	}
