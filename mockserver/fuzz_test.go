@@ -123,7 +123,14 @@ func FuzzExecuteHandler(f *testing.F) {
 				t.Fatal(err)
 			}
 			req.ID = id
-			if got, want := res.Run.Stdout, Output(req); got != want {
+			// JSON carries strings as UTF-8: invalid bytes of an id
+			// arrive as U+FFFD, as they would at any JSON client.
+			want, _ := json.Marshal(Output(req))
+			var wantStdout string
+			if err := json.Unmarshal(want, &wantStdout); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := res.Run.Stdout, wantStdout; got != want {
 				t.Fatalf("stdout %q, want %q", got, want)
 			}
 			if got := resp.Header.Get(execution.RequestIDHeader); got != id {
@@ -154,4 +161,27 @@ func validHeaderValue(v string) bool {
 		}
 	}
 	return strings.TrimSpace(v) == v
+}
+
+// TestDecodeStrictFieldNamesAreCaseSensitive: encoding/json matches field
+// names without regard to case; Piston does not, so neither does the mock
+// (a case the fuzzer found: "lAnguAge" and "Content" were accepted).
+func TestDecodeStrictFieldNamesAreCaseSensitive(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ body, want string }{
+		{`{"Language":"python","version":"3","files":[{"content":"x"}]}`, `invalid JSON body: unknown field "Language" (field names are case-sensitive)`},
+		{`{"language":"python","version":"3","files":[{"Content":"x"}]}`, `invalid JSON body: unknown field "Content" in files[0] (field names are case-sensitive)`},
+		{`{"language":"python","LANGUAGE":"go","version":"3","files":[{"content":"x"}]}`, `invalid JSON body: unknown field "LANGUAGE" (field names are case-sensitive)`},
+		{`{"language":"python","version":"3","files":[{"name":"a.py","content":"x"}],"stdin":"","args":[]}`, ""},
+	} {
+		var req execution.Request
+		err := decodeStrict([]byte(tc.body), &req)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("decodeStrict(%s) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -462,6 +463,9 @@ func decodeStrict(body []byte, req *execution.Request) error {
 	if dec.More() {
 		return errors.New("invalid JSON body: data after the object")
 	}
+	if err := exactFieldNames(body); err != nil {
+		return err
+	}
 	var missing []string
 	if req.Language == "" {
 		missing = append(missing, "language")
@@ -478,6 +482,42 @@ func decodeStrict(body []byte, req *execution.Request) error {
 	for i, f := range req.Files {
 		if f.Content == "" {
 			return fmt.Errorf("files[%d].content is empty", i)
+		}
+	}
+	return nil
+}
+
+// exactFieldNames refuses field names that encoding/json matched without
+// regard to case ("Language", "Content"): Piston's names are
+// case-sensitive, and a mock more lenient than the API would hide a
+// client's bug. body is known to be one valid JSON object.
+func exactFieldNames(body []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return fmt.Errorf("invalid JSON body: %w", err)
+	}
+	check := func(where string, obj map[string]json.RawMessage, names ...string) error {
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !slices.Contains(names, k) {
+				return fmt.Errorf("invalid JSON body: unknown field %q%s (field names are case-sensitive)", k, where)
+			}
+		}
+		return nil
+	}
+	if err := check("", top, "language", "version", "files", "stdin", "args"); err != nil {
+		return err
+	}
+	var files []map[string]json.RawMessage
+	if raw, ok := top["files"]; ok && json.Unmarshal(raw, &files) == nil {
+		for i, f := range files {
+			if err := check(fmt.Sprintf(" in files[%d]", i), f, "name", "content"); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
