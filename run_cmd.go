@@ -52,6 +52,9 @@ func addRunFlags(fs *flagSet) *runFlags {
 	return f
 }
 
+// maxTimeout bounds --timeout.
+const maxTimeout = time.Hour
+
 // runOptions is a validated run: everything the CLI learnt from flags.
 type runOptions struct {
 	scenario scenarios.Scenario
@@ -176,8 +179,10 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 	if err := sc.Validate(); err != nil {
 		return runOptions{}, usageError("%s: %v", name, err)
 	}
-	if f.timeout <= 0 {
-		return runOptions{}, usageError("%s: --timeout %v: want more than 0", name, f.timeout)
+	// A request may not outlast the longest run: a stalled server then
+	// still ends the run in bounded time (at most -n × --timeout).
+	if f.timeout <= 0 || f.timeout > maxTimeout {
+		return runOptions{}, usageError("%s: --timeout %v: want more than 0 and at most %v", name, f.timeout, maxTimeout)
 	}
 	remote, err := f.remote.options(name, set)
 	if err != nil {
