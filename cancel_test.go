@@ -20,15 +20,20 @@ import (
 // parallel: it sets testHookProgress, which every run of the package reads.
 func TestSignalStopsRunWithPartialReport(t *testing.T) {
 	const c = 2
+	closed := []string{"run", "--modes", "per-request,singleton", "-c", "2", "--duration", "1m"}
+	open := []string{"run", "--modes", "per-request,singleton", "-c", "2", "--duration", "1m", "--rate", "400"}
 	for _, tc := range []struct {
+		name     string
+		args     []string
 		sig      os.Signal
 		wantCode int
 		wantMsg  string
 	}{
-		{os.Interrupt, 130, "poolbench: stopped by SIGINT: the run is partial\n"},
-		{syscall.SIGTERM, 143, "poolbench: stopped by SIGTERM: the run is partial\n"},
+		{"SIGINT/closed", closed, os.Interrupt, 130, "poolbench: stopped by SIGINT: the run is partial\n"},
+		{"SIGTERM/closed", closed, syscall.SIGTERM, 143, "poolbench: stopped by SIGTERM: the run is partial\n"},
+		{"SIGINT/open", open, os.Interrupt, 130, "poolbench: stopped by SIGINT: the run is partial\n"},
 	} {
-		t.Run(signalName(tc.sig), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			sig := make(chan os.Signal, 1)
 			cancelled := make(chan struct{})
 			var (
@@ -62,7 +67,7 @@ func TestSignalStopsRunWithPartialReport(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			// A minute-long run: it ends early only if the signal stops it.
 			code := runSignals(sig, func() { close(cancelled) }, &stdout, &stderr,
-				[]string{"run", "--modes", "per-request,singleton", "-c", "2", "--duration", "1m", "--format", "json", "--out", out})
+				append(tc.args, "--format", "json", "--out", out))
 			if got, want := code, tc.wantCode; got != want {
 				t.Errorf("exit code = %d, want %d (stderr %q)", got, want, stderr.String())
 			}
