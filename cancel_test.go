@@ -29,9 +29,9 @@ func TestSignalStopsRunWithPartialReport(t *testing.T) {
 		wantCode int
 		wantMsg  string
 	}{
-		{"SIGINT/closed", closed, os.Interrupt, 130, "poolbench: stopped by SIGINT: the run is partial\n"},
-		{"SIGTERM/closed", closed, syscall.SIGTERM, 143, "poolbench: stopped by SIGTERM: the run is partial\n"},
-		{"SIGINT/open", open, os.Interrupt, 130, "poolbench: stopped by SIGINT: the run is partial\n"},
+		{"SIGINT/closed", closed, os.Interrupt, 130, "poolbench: stopped by SIGINT\n"},
+		{"SIGTERM/closed", closed, syscall.SIGTERM, 143, "poolbench: stopped by SIGTERM\n"},
+		{"SIGINT/open", open, os.Interrupt, 130, "poolbench: stopped by SIGINT\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sig := make(chan os.Signal, 1)
@@ -182,5 +182,23 @@ func TestNoSignalExitsNormally(t *testing.T) {
 			t.Errorf("%q: exit code = %d, want %d (stderr %q)", tc.args, got, tc.want, stderr.String())
 		}
 		sig <- os.Interrupt // after the run: nobody is listening any more
+	}
+}
+
+// TestSignalStopsServe: serve runs until a signal, then closes the mock and
+// exits with the signal's code.
+func TestSignalStopsServe(t *testing.T) {
+	sig := make(chan os.Signal, 1)
+	sig <- syscall.SIGTERM
+	var stdout, stderr bytes.Buffer
+	code := runSignals(sig, nil, &stdout, &stderr, []string{"serve", "--addr", "127.0.0.1:0", "--ca-out", filepath.Join(t.TempDir(), "ca.pem")})
+	if got, want := code, 143; got != want {
+		t.Errorf("exit code = %d, want %d (stderr %q)", got, want, stderr.String())
+	}
+	if got, want := stderr.String(), "poolbench: stopped by SIGTERM\n"; got != want {
+		t.Errorf("stderr = %q, want %q", got, want)
+	}
+	if !strings.Contains(stdout.String(), "stopping") {
+		t.Errorf("stdout = %q, want the mock to say it stops", stdout.String())
 	}
 }

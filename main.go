@@ -124,7 +124,8 @@ func runSignals(sig <-chan os.Signal, afterFirst func(), stdout, stderr io.Write
 	if err != nil {
 		exitCode(err, stderr) // prints it
 	}
-	fmt.Fprintf(stderr, "poolbench: %s: the run is partial\n", st)
+	// Not "the run is partial": serve, too, ends by a signal.
+	fmt.Fprintf(stderr, "poolbench: %s\n", st)
 	return st.ExitCode()
 }
 
