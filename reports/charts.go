@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -108,6 +109,8 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	xmax := 1.0
+	ymin, ymax := math.Inf(1), 0.0
+	var p50s []float64
 	for i := range r.Modes {
 		m := &r.Modes[i]
 		h, err := m.Hist()
@@ -122,7 +125,9 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 		for j, pt := range pts {
 			xys[j] = plotter.XY{X: pt.X, Y: pt.MS}
 			xmax = math.Max(xmax, pt.X)
+			ymin, ymax = math.Min(ymin, pt.MS), math.Max(ymax, pt.MS)
 		}
+		p50s = append(p50s, float64(h.ValueAtQuantile(50))/1000)
 		l, err := plotter.NewLine(xys)
 		if err != nil {
 			return nil, fmt.Errorf("mode %s: latency line: %w", m.Mode, err)
@@ -133,9 +138,44 @@ func latencyPlot(r *Report) (*plot.Plot, error) {
 		p.Legend.Add(m.Mode, l)
 	}
 	p.X.Min, p.X.Max = 1, xmax
-	p.Y.Min = 0
 	p.X.Tick.Marker = percentileTicks(xmax)
+	if logLatency(p50s) && ymin > 0 {
+		// Modes an order of magnitude apart: on a linear axis the fast
+		// one would be a flat line at zero.
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Min = math.Pow(10, math.Floor(math.Log10(ymin)))
+		p.Y.Max = math.Pow(10, math.Ceil(math.Log10(ymax)))
+		p.Y.Label.Text = "latency (ms, log scale)"
+	} else {
+		p.Y.Min = 0
+		p.Y.Tick.Marker = plainTicks{}
+	}
 	return p, nil
+}
+
+// logLatency reports whether the modes' medians are ten times or more
+// apart, when the latency chart reads better on a log axis.
+func logLatency(p50s []float64) bool {
+	if len(p50s) < 2 {
+		return false
+	}
+	lo, hi := slices.Min(p50s), slices.Max(p50s)
+	return lo > 0 && hi/lo >= 10
+}
+
+// plainTicks are plot's default ticks labelled without trailing zeros
+// ("250", not "250.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', -1, 64)
+		}
+	}
+	return ts
 }
 
 // connectionsPlot draws, per mode, two bars: new connections (dials) and
@@ -195,6 +235,7 @@ func connectionsPlot(r *Report) (*plot.Plot, error) {
 	p.NominalX(names...)
 	p.Y.Min = 0
 	p.Y.Max = top * 1.2 // room for the labels and the legend
+	p.Y.Tick.Marker = plainTicks{}
 	return p, nil
 }
 
