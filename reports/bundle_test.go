@@ -293,3 +293,17 @@ func TestBenchstatGolden(t *testing.T) {
 	}
 	golden(t, "benchstat.txt", b.Bytes())
 }
+
+func TestLogLatencyAxis(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p50s []float64
+		want bool
+	}{
+		{[]float64{3, 0.5}, false}, {[]float64{15.75, 0.19}, true}, {[]float64{1, 10}, true}, {[]float64{5}, false}, {[]float64{0, 5}, false},
+	} {
+		if got := logLatency(tc.p50s); got != tc.want {
+			t.Errorf("logLatency(%v) = %v, want %v", tc.p50s, got, tc.want)
+		}
+	}
+}
