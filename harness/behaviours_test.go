@@ -129,7 +129,7 @@ func TestIdleTimeoutForcesRedial(t *testing.T) {
 		// wantDials2 is the second burst's dials.
 		wantDials2 int64
 	}{
-		{"idle timeout elapses between bursts", 300 * time.Millisecond, 1},
+		{"idle timeout elapses between bursts", time.Second, 1},
 		{"no idle timeout", 0, 0},
 	}
 	for _, tc := range tests {
