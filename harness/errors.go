@@ -20,7 +20,7 @@ const (
 	KindCanceled     = "canceled"       // the run was stopped while the request was in flight
 	KindTimeout      = "timeout"        // the per-request timeout or a deadline expired
 	KindRefused      = "refused"        // nothing listens at the target
-	KindReset        = "reset"          // the peer reset the connection
+	KindReset        = "reset"          // the peer reset the connection (HTTP/2: the stream)
 	KindEOF          = "eof"            // the connection closed before the response was complete
 	KindTLS          = "tls"            // handshake or certificate failure
 	KindHTTP429      = "http_429"       // rate limited
@@ -84,7 +84,11 @@ func Classify(err error) string {
 		return KindDecode
 	case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 		return KindTLS
-	case strings.Contains(msg, "connection reset"):
+	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "stream error:"):
+		// "stream error: stream ID n; INTERNAL_ERROR; received from
+		// peer": an HTTP/2 server reset the request's stream (the
+		// analogue of a TCP reset, the connection lives on). net/http's
+		// HTTP/2 error types are unexported, hence the text.
 		return KindReset
 	case strings.Contains(msg, "server closed idle connection"), strings.Contains(msg, "EOF"):
 		return KindEOF

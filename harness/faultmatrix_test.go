@@ -42,8 +42,9 @@ type faultCase struct {
 	untrusted bool
 	// closed points the client at a port nobody listens on.
 	closed bool
-	// kind is the error kind the faulted requests must get.
-	kind string
+	// kind is the error kind the faulted requests must get; kindH2 over
+	// HTTP/2 when it differs (a cut body is a stream reset there).
+	kind, kindH2 string
 	// fault is the mock's fault kind (Stats.Faults); "" when the failure
 	// is not a planned fault (every request fails, or none reaches the mock).
 	fault string
@@ -51,7 +52,7 @@ type faultCase struct {
 
 var faultCases = []faultCase{
 	{name: "reset", server: mockserver.Config{Faults: mockserver.Faults{Reset: 0.5}}, kind: KindReset, fault: "reset"},
-	{name: "close-mid-body", server: mockserver.Config{Faults: mockserver.Faults{CloseMidBody: 0.5}}, kind: KindEOF, fault: "close_mid_body"},
+	{name: "close-mid-body", server: mockserver.Config{Faults: mockserver.Faults{CloseMidBody: 0.5}}, kind: KindEOF, kindH2: KindReset, fault: "close_mid_body"},
 	{name: "5xx", server: mockserver.Config{Faults: mockserver.Faults{ServerError: 0.5}}, kind: KindHTTP5xx, fault: "server_error"},
 	{name: "429", server: mockserver.Config{Faults: mockserver.Faults{TooMany: 0.5, RetryAfter: 7 * time.Second}}, kind: KindHTTP429, fault: "too_many_requests"},
 	{name: "slow-body", server: mockserver.Config{Faults: mockserver.Faults{SlowBody: 0.5, SlowBodyDelay: fmFaultDelay}}, kind: KindTimeout, fault: "slow_body"},
@@ -102,33 +103,49 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// TestFaultMatrix runs every fault against every client mode
-// (TestFaultMatrix/<fault>/<mode>) and checks that nothing panics or
+// TestFaultMatrix runs every fault against every client mode over
+// HTTP/1.1 (TestFaultMatrix/<fault>/<mode>) and checks that nothing panics or
 // hangs, that every request is accounted for under the expected error
 // kind, in exactly the number the mock's fault plan gives, and that the
 // client's connection counts match the server's.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
+	faultMatrix(t, false)
+}
+
+// TestFaultMatrixHTTP2 is the same matrix over HTTP/2, where a reset or a
+// cut body resets one stream and the connection lives on.
+func TestFaultMatrixHTTP2(t *testing.T) {
+	t.Parallel()
+	faultMatrix(t, true)
+}
+
+func faultMatrix(t *testing.T, h2 bool) {
 	for _, fc := range faultCases {
+		if h2 && fc.kindH2 != "" {
+			fc.kind = fc.kindH2
+		}
+		fc.server.HTTP2 = h2
 		t.Run(fc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, st := range execution.Strategies {
 				mode := string(st)
 				t.Run(mode, func(t *testing.T) {
 					t.Parallel()
-					runFaultCell(t, fc, mode)
+					runFaultCell(t, fc, mode, h2)
 				})
 			}
 		})
 	}
 }
 
-func runFaultCell(t *testing.T, fc faultCase, mode string) {
+func runFaultCell(t *testing.T, fc faultCase, mode string, h2 bool) {
 	cfg := Config{
 		Modes:       []string{mode},
 		Requests:    fmRequests,
 		Concurrency: fmConcurrency,
 		Timeout:     fmTimeout,
+		HTTP2:       h2,
 		CheckOutput: true,
 	}
 	var srv *mockserver.Server
@@ -256,19 +273,21 @@ func runFaultCell(t *testing.T, fc faultCase, mode string) {
 			t.Errorf("server faults = %v, want %v", got, want)
 		}
 	}
-	if got, want := c.Dials, wantDials(mode, fc, wantFailed); want >= 0 && got != want {
+	if got, want := c.Dials, wantDials(mode, fc, h2); want >= 0 && got != want {
 		t.Errorf("dials = %d, want %d", got, want)
 	}
 }
 
 // wantDials is the exact number of connections a mode dials under a fault,
 // or -1 where it depends on timing (which worker gets which connection).
-func wantDials(mode string, fc faultCase, failed int64) int64 {
+func wantDials(mode string, fc faultCase, h2 bool) int64 {
 	switch execution.Strategy(mode) {
 	case execution.PerRequest, execution.PerRequestLeaky, execution.PerRequestResume:
 		return fmRequests // a new client, so a new connection, per request
 	}
-	if execution.Strategy(mode) != execution.Singleton {
+	if h2 || execution.Strategy(mode) != execution.Singleton {
+		// HTTP/2: one connection usually carries both workers' streams,
+		// but two concurrent first requests may each dial.
 		// Without MaxConnsPerHost a shared pool dials in the background
 		// for requests that another connection then serves.
 		return -1
