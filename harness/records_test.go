@@ -1,8 +1,11 @@
 package harness
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/poolbench/poolbench/execution"
 	"github.com/poolbench/poolbench/mockserver"
 )
 
@@ -65,5 +68,39 @@ func TestRecordRequests(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// nopClient answers every request at once, without a network.
+type nopClient struct{}
+
+func (nopClient) Execute(context.Context, execution.Request) (execution.Result, error) {
+	return execution.Result{}, nil
+}
+func (nopClient) CloseIdleConnections() {}
+func (nopClient) Close() error          { return nil }
+
+// The per-request log costs the request loop no allocation: its buffers
+// are allocated before the mode starts, so keeping records adds at most
+// the one buffer, whatever the number of requests.
+func TestRecordRequestsAllocateNothingPerRequest(t *testing.T) {
+	payload := func(int) execution.Request { return execution.Request{} }
+	allocs := func(share int, record bool) float64 {
+		return testing.AllocsPerRun(5, func() {
+			w := newWorker(0, 1, share, time.Now())
+			if record {
+				w.records = make([]RequestRecord, 0, share)
+			}
+			w.run(context.Background(), context.Background(), nopClient{}, payload, &checker{}, time.Time{})
+			if record && len(w.records) != share {
+				t.Fatalf("records = %d, want %d", len(w.records), share)
+			}
+		})
+	}
+	extra := func(share int) float64 { on, off := allocs(share, true), allocs(share, false); t.Logf("%d requests: %v allocations with records, %v without", share, on, off); return on - off }
+	for _, share := range []int{100, 1000} {
+		if got := extra(share); got > 1 {
+			t.Errorf("recording %d requests adds %v allocations, want at most 1 (the buffer, none per request)", share, got)
+		}
 	}
 }
