@@ -97,7 +97,11 @@ func TestRecordRequestsAllocateNothingPerRequest(t *testing.T) {
 			}
 		})
 	}
-	extra := func(share int) float64 { on, off := allocs(share, true), allocs(share, false); t.Logf("%d requests: %v allocations with records, %v without", share, on, off); return on - off }
+	extra := func(share int) float64 {
+		on, off := allocs(share, true), allocs(share, false)
+		t.Logf("%d requests: %v allocations with records, %v without", share, on, off)
+		return on - off
+	}
 	for _, share := range []int{100, 1000} {
 		if got := extra(share); got > 1 {
 			t.Errorf("recording %d requests adds %v allocations, want at most 1 (the buffer, none per request)", share, got)
