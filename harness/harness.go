@@ -532,7 +532,11 @@ func crossCheck(mr *ModeResult, cfg Config) []string {
 	}
 	shared := mr.Mode == string(execution.Singleton) || mr.Mode == string(execution.SingletonDefaultPool)
 	if shared && !cfg.HTTP2 && mr.Client.Dials > int64(cfg.Concurrency) {
-		w = append(w, fmt.Sprintf("pool churn: %s dialed %d connections for %d concurrent workers (%d TLS handshakes); its idle pool keeps fewer connections than the concurrency (MaxIdleConnsPerHost)", mr.Mode, mr.Client.Dials, cfg.Concurrency, mr.Client.TLSHandshakes))
+		why := "connections were closed and dialed again: the server's keep-alive limits or failed requests closed them"
+		if mr.Mode == string(execution.SingletonDefaultPool) {
+			why = "its idle pool keeps fewer connections than the concurrency (MaxIdleConnsPerHost 2)"
+		}
+		w = append(w, fmt.Sprintf("pool churn: %s dialed %d connections for %d concurrent workers (%d TLS handshakes); %s", mr.Mode, mr.Client.Dials, cfg.Concurrency, mr.Client.TLSHandshakes, why))
 	}
 	if mr.LeftOpen > 0 && mr.Mode == string(execution.PerRequestLeaky) {
 		w = append(w, fmt.Sprintf("leak: %d connections were still open on the server when the mode ended (clients never closed); the harness closed them", mr.LeftOpen))
