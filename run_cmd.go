@@ -30,6 +30,7 @@ type runFlags struct {
 	force    bool
 	rate     float64
 	rtt      time.Duration
+	warmup   time.Duration
 	remote   remoteFlags
 	publish  publishFlags
 }
@@ -47,6 +48,7 @@ func addRunFlags(fs *flagSet) *runFlags {
 	fs.BoolVar(&f.force, "force", false, "let --out write into a non-empty directory")
 	fs.Float64Var(&f.rate, "rate", 0, "open model: send `R` requests/s on a fixed schedule whatever the responses (needs -n or --duration; latency is corrected for coordinated omission)")
 	fs.DurationVar(&f.rtt, "rtt", 0, "emulate a network round trip of `D` on the mock's listener (e.g. 25ms)")
+	fs.DurationVar(&f.warmup, "warmup", 0, "send requests for `D` before each mode and leave them out of its results (measure a warm pool)")
 	addRemoteFlags(fs, &f.remote)
 	addPublishFlags(fs, &f.publish)
 	return f
@@ -154,6 +156,12 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 		if !set["duration"] && w.Duration > 0 && set["n"] {
 			w.Duration = 0 // -n rules
 		}
+	}
+	if set["warmup"] {
+		if f.warmup < 0 || f.warmup > harness.MaxDuration {
+			return runOptions{}, usageError("%s: --warmup %v: want 0..%v", name, f.warmup, harness.MaxDuration)
+		}
+		w.Warmup = f.warmup
 	}
 	if set["rtt"] {
 		if f.rtt < 0 || f.rtt > mockserver.MaxRTT {
@@ -267,6 +275,7 @@ func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
 		HTTP2:       sc.HTTP2(),
 		RateRPS:     cfg.Rate,
 		RTTMS:       float64(srvCfg.RTT) / float64(time.Millisecond),
+		WarmupS:     cfg.Warmup.Seconds(),
 	}
 	if opts.remote != nil {
 		rsc.Target = opts.remote.url

@@ -64,6 +64,13 @@ type Config struct {
 	Duration time.Duration
 	// Timeout bounds one request. Default 10s.
 	Timeout time.Duration
+	// Warmup, if positive, sends requests through each mode's client for
+	// this long before the measured phase (closed model, Concurrency
+	// workers) and discards what they measured; the server's counts are
+	// reset after it. The measured phase then starts on a warm pool: a
+	// singleton dials nothing, per-request clients still dial every time.
+	// Runner modes (hey) drive their own clients and take no warm-up.
+	Warmup time.Duration
 	// Grace is how long in-flight requests may finish after ctx is
 	// cancelled before they are cancelled too. Default 2s.
 	Grace time.Duration
@@ -210,6 +217,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Timeout < 0 || c.Grace < 0 {
 		errs = append(errs, errors.New("negative timeout or grace"))
+	}
+	if c.Warmup < 0 || c.Warmup > MaxDuration {
+		errs = append(errs, fmt.Errorf("warm-up %v: want 0..%v", c.Warmup, MaxDuration))
 	}
 	errs = append(errs, c.validateOpen()...)
 	return errors.Join(errs...)
@@ -374,6 +384,19 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 	})
 	defer stopGrace()
 
+	var builtBefore int64
+	if cfg.Warmup > 0 {
+		warmUp(ctx, reqCtx, cfg, svc)
+		if cfg.Server != nil {
+			if err := cfg.Server.ResetStats(ctx); err != nil {
+				return nil, fmt.Errorf("reset server stats after warm-up: %w", err)
+			}
+		}
+		if cb, ok := svc.(clientsBuilt); ok {
+			builtBefore = cb.ClientsBuilt()
+		}
+	}
+
 	quota := cfg.Requests
 	if quota == 0 {
 		quota = DurationRequestCap
@@ -451,7 +474,7 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		mr.Client.add(wk.tr.counts())
 	}
 	if cb, ok := svc.(clientsBuilt); ok {
-		mr.ClientsBuilt = cb.ClientsBuilt()
+		mr.ClientsBuilt = cb.ClientsBuilt() - builtBefore
 	}
 	if cfg.Server != nil {
 		st, err := serverStats(ctx, cfg.Server, mr.Client)
@@ -472,6 +495,29 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 // background after their request was served by another connection, then
 // closes the idle connections they left, so counts are final.
 func settle(workers []*worker, svc Client) {
+	waitDials(workers)
+	svc.CloseIdleConnections()
+}
+
+// warmUp sends requests through svc for cfg.Warmup (closed model,
+// cfg.Concurrency workers) and throws their measurements away, once their
+// dials are done, so the measured phase counts none of them.
+func warmUp(stop, reqCtx context.Context, cfg Config, svc Client) {
+	epoch := time.Now()
+	deadline := epoch.Add(cfg.Warmup)
+	workers := make([]*worker, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wk := newWorker(w, cfg.Concurrency, DurationRequestCap/cfg.Concurrency, epoch)
+		workers[w] = wk
+		wg.Go(func() { wk.run(stop, reqCtx, svc, cfg.Payload, newChecker(Config{}), deadline) })
+	}
+	wg.Wait()
+	waitDials(workers)
+}
+
+// waitDials waits (at most 2s) until no worker has a dial or handshake under way.
+func waitDials(workers []*worker) {
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) {
 		pending := false
@@ -486,7 +532,6 @@ func settle(workers []*worker, svc Client) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
-	svc.CloseIdleConnections()
 }
 
 // serverStats reads the server's counts, giving the server up to a second

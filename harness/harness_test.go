@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/poolbench/poolbench/execution"
 	"github.com/poolbench/poolbench/mockserver"
@@ -329,5 +330,42 @@ func TestClassify(t *testing.T) {
 		if got := Classify(tc.err); got != tc.want {
 			t.Errorf("Classify(%v) = %q, want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// After a warm-up the measured phase starts on a warm pool: the singleton
+// dials nothing, per-request clients still dial for every request, and
+// the warm-up's requests are counted nowhere. One worker, so the warm-up
+// surely dialed every connection the measured phase needs.
+func TestWarmup(t *testing.T) {
+	t.Parallel()
+	const n, c = 60, 1
+	for _, tc := range []struct {
+		mode      string
+		wantDials int64
+		wantBuilt int64
+	}{
+		{"singleton", 0, 0},
+		{"per-request", n, n},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			t.Parallel()
+			srv := startMock(t, mockserver.Config{})
+			cfg := mockConfig(srv, n, c, tc.mode)
+			cfg.Warmup = 50 * time.Millisecond
+			m := runOne(t, cfg)
+			if m.Requests != n || m.OK != n || m.Server.Requests != n {
+				t.Errorf("sent %d, ok %d, server requests %d; want %d each", m.Requests, m.OK, m.Server.Requests, n)
+			}
+			if m.Client.Dials != tc.wantDials || m.Server.Connections != tc.wantDials {
+				t.Errorf("dials %d, server connections %d; want %d", m.Client.Dials, m.Server.Connections, tc.wantDials)
+			}
+			if m.ClientsBuilt != tc.wantBuilt {
+				t.Errorf("clients built = %d, want %d", m.ClientsBuilt, tc.wantBuilt)
+			}
+			if got := m.Latency.TotalCount(); got != n {
+				t.Errorf("histogram holds %d values, want %d", got, n)
+			}
+		})
 	}
 }

@@ -70,6 +70,8 @@ type Scenario struct {
 	RateRPS float64 `json:"rate_rps,omitempty"`
 	// RTTMS is the emulated round-trip time on the mock's listener.
 	RTTMS float64 `json:"rtt_ms,omitempty"`
+	// WarmupS is the warm-up sent before each mode and left out of its results.
+	WarmupS float64 `json:"warmup_s,omitempty"`
 }
 
 // Environment describes where a run happened.

@@ -53,7 +53,6 @@ func (s Scenario) Configs() (mockserver.Config, harness.Config) {
 	if s.Workload.Model == Open {
 		run.Rate = s.Workload.Rate
 	}
-	// Workload.Warmup has no harness counterpart yet: Validate refuses a
-	// non-zero one rather than let it be ignored.
+	run.Warmup = s.Workload.Warmup
 	return srv, run
 }

@@ -17,7 +17,7 @@
 //	  concurrency: 8                 # C: workers (closed), most in flight (open); default 8
 //	  duration: 30s                  # bound each mode's sending time
 //	  rate: 500                      # open model only: requests per second
-//	  warmup: 0s                     # reserved: must be 0 (no warm-up in the harness yet)
+//	  warmup: 0s                     # requests sent before each mode, not measured (0: start cold)
 //	network:
 //	  rtt: 25ms                      # round trip added by the mock's listener
 //	server:

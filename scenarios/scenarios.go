@@ -67,9 +67,11 @@ type Workload struct {
 	// Rate is the open model's send rate, requests per second; it is an
 	// error in the closed model.
 	Rate float64 `yaml:"rate,omitempty"`
-	// Warmup is reserved for a warm-up sent before each mode and left out
-	// of its results. The harness has none yet, so Validate refuses
-	// anything but 0 rather than ignore it.
+	// Warmup sends requests for this long before each mode's measured
+	// phase, through the same client, and leaves them out of the results
+	// (harness.Config.Warmup): the mode is then measured on a warm pool.
+	// 0 (the default): every mode starts cold, which is what the refactor's
+	// claim is about.
 	Warmup time.Duration `yaml:"warmup,omitempty"`
 }
 

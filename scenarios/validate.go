@@ -76,8 +76,8 @@ func (s *Scenario) validateWorkload(add func(field, format string, args ...any))
 	if w.Duration < 0 || w.Duration > harness.MaxDuration {
 		add("workload.duration", "%v: want 0..%v", w.Duration, harness.MaxDuration)
 	}
-	if w.Warmup != 0 {
-		add("workload.warmup", "%v: the harness has no warm-up yet (every mode starts with a cold pool, which is what its counts describe); leave it 0", w.Warmup)
+	if w.Warmup < 0 || w.Warmup > harness.MaxDuration {
+		add("workload.warmup", "%v: want 0..%v", w.Warmup, harness.MaxDuration)
 	}
 	badRate := math.IsNaN(w.Rate) || math.IsInf(w.Rate, 0) || w.Rate < 0 || w.Rate > harness.MaxRate
 	switch w.Model {
