@@ -209,6 +209,16 @@ func WriteMarkdownWith(w io.Writer, r *Report, opts MarkdownOptions) error {
 		b.WriteString("\n## Connections\n\n")
 		fmt.Fprintf(&b, "![New connections and TLS handshakes per mode](%s)\n", ConnectionsSVGFile)
 	}
+	if g := r.Gate; g != nil {
+		verdict := "passed"
+		if !g.Passed {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(&b, "\n## Gate: %s\n\n| result | check | value | note |\n|---|---|---:|---|\n", verdict)
+		for _, c := range g.Checks {
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", gateResult(c), c.Expr, strconv.FormatFloat(c.Value, 'g', 6, 64), strings.ReplaceAll(c.Detail, "|", "\\|"))
+		}
+	}
 	b.WriteString("\n## Scenario\n\n")
 	writeKV(&b, scenarioRows(r))
 	b.WriteString("\n## Environment\n\n")
@@ -225,6 +235,16 @@ func WriteMarkdownWith(w io.Writer, r *Report, opts MarkdownOptions) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+func gateResult(c GateCheck) string {
+	switch {
+	case c.Skipped:
+		return "skip"
+	case c.Passed:
+		return "PASS"
+	}
+	return "FAIL"
 }
 
 // kv is one row of a two-column description table.

@@ -307,3 +307,30 @@ func TestLogLatencyAxis(t *testing.T) {
 		}
 	}
 }
+
+func TestGateSection(t *testing.T) {
+	t.Parallel()
+	r := sampleReport(t)
+	r.Gate = &GateVerdict{Passed: false, Checks: []GateCheck{
+		{Expr: "singleton.dials <= concurrency", Value: 8, Passed: true},
+		{Expr: "singleton.p99 <= 0.5ms", Value: 0.649, Detail: "want <= 0.5 ms"},
+		{Expr: "h2.dials <= 1", Skipped: true, Detail: "no mode h2"},
+	}}
+	var md, page bytes.Buffer
+	if err := WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## Gate: FAILED", "| PASS | `singleton.dials <= concurrency` | 8 |", "| FAIL | `singleton.p99 <= 0.5ms` | 0.649 | want <= 0.5 ms |", "| skip | `h2.dials <= 1` | 0 | no mode h2 |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	for _, want := range []string{"<h2>Gate: FAILED</h2>", "<td>FAIL</td><td><code>singleton.p99 &lt;= 0.5ms</code></td><td>0.649</td>"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}

@@ -121,6 +121,13 @@ footer{margin-top:2rem;color:#777;font-size:.85rem}
 {{if .Warnings}}<div class="warn"><strong>Warnings</strong><ul>
 {{range .Warnings}}<li>{{.}}</li>
 {{end}}</ul></div>{{end}}
+{{with .R.Gate}}<h2>Gate: {{if .Passed}}passed{{else}}FAILED{{end}}</h2>
+<table id="gate">
+<thead><tr><th>result</th><th>check</th><th>value</th><th>note</th></tr></thead>
+<tbody>
+{{range .Checks}}<tr><td>{{if .Skipped}}skip{{else if .Passed}}PASS{{else}}FAIL{{end}}</td><td><code>{{.Expr}}</code></td><td>{{.Value}}</td><td>{{.Detail}}</td></tr>
+{{end}}</tbody>
+</table>{{end}}
 <h2>Latency</h2>
 <figure>
 {{.Latency}}
