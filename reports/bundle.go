@@ -269,6 +269,8 @@ func scenarioRows(r *Report) []kv {
 	if sc.RateRPS > 0 {
 		rows = append(rows, kv{"load model", "open: " + strconv.FormatFloat(sc.RateRPS, 'g', -1, 64) + " requests/s on a fixed schedule, latency corrected for coordinated omission"})
 		rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers at most"})
+	} else if len(r.Sources) > 1 {
+		rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers in total over the merged runs, one request in flight each"})
 	} else {
 		rows = append(rows, kv{"concurrency", strconv.Itoa(sc.Concurrency) + " workers, one request in flight each"})
 	}
@@ -301,7 +303,17 @@ func scenarioRows(r *Report) []kv {
 		rows = append(rows, kv{"shard", fmt.Sprintf("%d of %d", r.Shard.Index, r.Shard.Count)})
 	}
 	if len(r.Sources) > 0 {
-		rows = append(rows, kv{"merged from", fmt.Sprintf("%d reports", len(r.Sources))})
+		var shards []string
+		for _, src := range r.Sources {
+			if src.Shard != nil {
+				shards = append(shards, fmt.Sprintf("%d/%d", src.Shard.Index, src.Shard.Count))
+			}
+		}
+		merged := fmt.Sprintf("%d reports", len(r.Sources))
+		if len(shards) > 0 {
+			merged += " (shards " + strings.Join(shards, ", ") + ")"
+		}
+		rows = append(rows, kv{"merged from", merged + "; environment below is the first's"})
 	}
 	if r.Insecure {
 		rows = append(rows, kv{"TLS verification", "off (--insecure)"})

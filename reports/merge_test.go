@@ -184,3 +184,25 @@ func TestUnion(t *testing.T) {
 		}
 	}
 }
+
+func TestMergedMarkdownNamesShards(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	vals := sampleValues(10, 500, 100)
+	m, _, err := Merge([]*Report{shardReport(t, &Shard{1, 2}, t0, 1, vals, 1), shardReport(t, &Shard{2, 2}, t0, 1, vals, 1)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteMarkdown(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| concurrency | 8 workers in total over the merged runs, one request in flight each |",
+		"| merged from | 2 reports (shards 1/2, 2/2); environment below is the first's |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("merged markdown lacks %q", want)
+		}
+	}
+}
