@@ -182,8 +182,14 @@ type Service struct {
 	closed  atomic.Bool
 	clients atomic.Int64 // clients built
 
-	mu     sync.Mutex // guards leaked
+	mu     sync.Mutex // guards leaked and failed
 	leaked []*http.Client
+	// failed holds the per-request clients whose call failed: over
+	// HTTP/2 a cancelled stream keeps its connection busy for a moment
+	// after the call returns (until the server acknowledges the reset), so
+	// the call's own CloseIdleConnections misses it and nothing else would
+	// ever close it. CloseIdleConnections and Close close them.
+	failed []*http.Client
 }
 
 // New returns a Service for opts. It builds no connection until the first call.
@@ -318,7 +324,7 @@ func noop() {}
 // Execute sends req and decodes the result. A non-2xx answer is a
 // *StatusError. The response body is always read to its end (up to
 // MaxResponseBytes) so the connection can go back to the pool.
-func (s *Service) Execute(ctx context.Context, req Request) (Result, error) {
+func (s *Service) Execute(ctx context.Context, req Request) (_ Result, err error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return Result{}, fmt.Errorf("execute: encode request: %w", err)
@@ -331,7 +337,14 @@ func (s *Service) Execute(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer release()
+	defer func() {
+		release()
+		if err != nil && (s.opts.Strategy == PerRequest || s.opts.Strategy == PerRequestResume) {
+			s.mu.Lock()
+			s.failed = append(s.failed, c)
+			s.mu.Unlock()
+		}
+	}()
 
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(body))
 	if err != nil {
@@ -394,6 +407,11 @@ func (s *Service) Close() error {
 		c.CloseIdleConnections()
 	}
 	s.leaked = nil
+	// failed stay: a later CloseIdleConnections closes what was still
+	// busy now.
+	for _, c := range s.failed {
+		c.CloseIdleConnections()
+	}
 	return nil
 }
 
@@ -406,6 +424,9 @@ func (s *Service) CloseIdleConnections() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.leaked {
+		c.CloseIdleConnections()
+	}
+	for _, c := range s.failed {
 		c.CloseIdleConnections()
 	}
 }

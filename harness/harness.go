@@ -469,7 +469,7 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		}
 	}
 	svc.Close()
-	settle(workers, svc)
+	settle(context.WithoutCancel(ctx), workers, svc, cfg.Server)
 	for _, wk := range workers {
 		mr.Client.add(wk.tr.counts())
 	}
@@ -494,9 +494,27 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 // settle waits (at most 2s) for dials that net/http finishes in the
 // background after their request was served by another connection, then
 // closes the idle connections they left, so counts are final.
-func settle(workers []*worker, svc Client) {
+//
+// With the server's counts it then makes sure nothing stays open: an
+// HTTP/2 connection whose last stream was cancelled (a timeout) is busy
+// until the server acknowledges the reset, so one CloseIdleConnections
+// can miss it and nothing would close it later. It retries, for at most a
+// second, until the server has no connection open.
+func settle(ctx context.Context, workers []*worker, svc Client, src StatsSource) {
 	waitDials(workers)
 	svc.CloseIdleConnections()
+	if src == nil {
+		return
+	}
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		st, err := src.Stats(ctx)
+		if err != nil || st.Open == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+		svc.CloseIdleConnections()
+	}
 }
 
 // warmUp sends requests through svc for cfg.Warmup (closed model,

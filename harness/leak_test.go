@@ -148,3 +148,28 @@ func runModesCfg(t *testing.T, cfg Config) *Result {
 	}
 	return res
 }
+
+// TestNoConnectionLeftAfterTimeouts: over HTTP/2 a timed-out request's
+// stream is reset and its connection stays busy until the server
+// acknowledges it, after the client's own CloseIdleConnections; in every
+// mode the harness still leaves no connection open once Run returns (the
+// per-request services keep their failed clients so they can close them).
+func TestNoConnectionLeftAfterTimeouts(t *testing.T) {
+	t.Parallel()
+	for _, st := range execution.Strategies {
+		t.Run(string(st), func(t *testing.T) {
+			t.Parallel()
+			srv := startMock(t, mockserver.Config{HTTP2: true, Latency: mockserver.Latency{Fixed: 5 * time.Second}})
+			cfg := mockConfig(srv, 8, 2, string(st))
+			cfg.HTTP2 = true
+			cfg.Timeout = 300 * time.Millisecond
+			m := runModesCfg(t, cfg).Modes[0]
+			if got, want := m.Errors[KindTimeout], int64(8); got != want {
+				t.Errorf("timeouts = %d, want %d (errors %v)", got, want, m.Errors)
+			}
+			if got := srv.Stats().Open; got != 0 {
+				t.Errorf("server has %d connections open after Run (left open at the end of the mode: %d)", got, m.LeftOpen)
+			}
+		})
+	}
+}
