@@ -202,3 +202,25 @@ func TestSignalStopsServe(t *testing.T) {
 		t.Errorf("stdout = %q, want the mock to say it stops", stdout.String())
 	}
 }
+
+// TestSignalStopsGate: a stopped gate run prints its partial report, gives
+// no verdict, says once what stopped it and exits with the signal's code.
+func TestSignalStopsGate(t *testing.T) {
+	sig := make(chan os.Signal, 1)
+	sig <- os.Interrupt
+	var stdout, stderr bytes.Buffer
+	code := runSignals(sig, nil, &stdout, &stderr, []string{"gate", "-n", "100000", "-c", "2", "--format", "json"})
+	if got, want := code, 130; got != want {
+		t.Errorf("exit code = %d, want %d (stderr %q)", got, want, stderr.String())
+	}
+	if got, want := stderr.String(), "poolbench: stopped by SIGINT\n"; got != want {
+		t.Errorf("stderr = %q, want %q", got, want)
+	}
+	rep, err := reports.ReadJSON(&stdout)
+	if err != nil {
+		t.Fatalf("stdout: %v", err)
+	}
+	if !rep.Partial || rep.Gate != nil {
+		t.Errorf("partial %v, gate %+v: want a partial report without a verdict", rep.Partial, rep.Gate)
+	}
+}

@@ -123,6 +123,9 @@ func runSignals(sig <-chan os.Signal, afterFirst func(), stdout, stderr io.Write
 	}
 	if err != nil {
 		exitCode(err, stderr) // prints it
+		if errors.As(err, new(stopped)) {
+			return st.ExitCode() // it said what stopped it
+		}
 	}
 	// Not "the run is partial": serve, too, ends by a signal.
 	fmt.Fprintf(stderr, "poolbench: %s\n", st)
