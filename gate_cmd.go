@@ -62,7 +62,7 @@ func runGate(ctx context.Context, stdout, stderr io.Writer, args []string) error
 	fs.StringVar(&g.report, "report", "", "gate a saved report.json `file` instead of running")
 	fs.Var(&g.thresholds, "threshold", "a check, e.g. 'singleton.dials <= concurrency' (repeatable; see docs/gate.md); added to the scenario's thresholds")
 	fs.StringVar(&g.baseline, "baseline", "", "fail when a count got worse than in this saved report.json `file` (timings: see --max-regression)")
-	fs.Var(&g.regressions, "max-regression", "`METRIC=TOL` a baseline metric may get worse by: p99=10%, p99=2ms, dials=2, singleton.p50=5% (repeatable; counts default to exact)")
+	fs.Var(&g.regressions, "max-regression", "let a baseline metric get worse by `METRIC=TOL`: p99=10%, p99=2ms, dials=2, singleton.p50=5% (repeatable; counts default to exact)")
 	fs.StringVar(&g.junit, "junit", "", "write the checks as JUnit XML to `file`")
 	if err := fs.parse(args, 0); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -153,15 +153,16 @@ func (g *gateFlags) options(fs *flagSet, f *runFlags) (gateOptions, error) {
 	return opts, nil
 }
 
-// runOnlyFlags returns the names of run's flags that shape a run (all but
-// the output flags and --scenario, which also picks thresholds).
+// runOnlyFlags returns the names of run's flags that shape a run: all but
+// the output flags and --scenario, which also picks thresholds. A flag run
+// gains later is refused with --report until it is listed here.
 func runOnlyFlags() []string {
 	fs := newFlagSet("gate", "", io.Discard)
 	addRunFlags(fs)
 	var names []string
 	fs.VisitAll(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "scenario", "format", "out", "force":
+		case "scenario", "format", "out", "force", "csv-max", "quiet":
 		default:
 			names = append(names, fl.Name)
 		}
