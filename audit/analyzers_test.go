@@ -8,6 +8,9 @@ import (
 )
 
 func TestAnalyzers(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential analyzers: run without -race (go test ./audit)")
+	}
 	t.Parallel()
 	tests := []struct {
 		analyzer *analysis.Analyzer
@@ -29,6 +32,9 @@ func TestAnalyzers(t *testing.T) {
 // TestSuppression checks that a //poolbench:ignore directive with a reason, on the line
 // above or the same line, silences exactly the analyzers it names.
 func TestSuppression(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sequential analyzers: run without -race (go test ./audit)")
+	}
 	t.Parallel()
 	tests := []struct {
 		analyzer *analysis.Analyzer
