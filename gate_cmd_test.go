@@ -99,8 +99,8 @@ func TestGatePasses(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| PASS   | per-request.dials == requests ", "|   400 | == 400 ",
-		"| PASS   | singleton.dials <= concurrency ", "| PASS   | ratio(per-request.dials, singleton.dials) >= 5 ",
-		"PASS: 7 of 7 checks passed\n",
+		"| PASS   | singleton.dials <= concurrency + singleton.closed_after_use ", "| PASS   | ratio(per-request.dials, singleton.dials) >= 5 ",
+		"PASS: 8 of 8 checks passed\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -123,7 +123,7 @@ func TestGatePasses(t *testing.T) {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("junit.xml: %v", err)
 	}
-	if doc.Tests != 7 || doc.Failures != 0 || len(doc.Suite.Cases) != 7 || doc.Suite.Cases[0].Name != gate.DefaultThresholds[0] {
+	if doc.Tests != 8 || doc.Failures != 0 || len(doc.Suite.Cases) != 8 || doc.Suite.Cases[0].Name != gate.DefaultThresholds[0] {
 		t.Errorf("junit: %+v", doc)
 	}
 	// The bundle's report carries the verdict.
@@ -136,7 +136,7 @@ func TestGatePasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Gate == nil || !rep.Gate.Passed || len(rep.Gate.Checks) != 7 {
+	if rep.Gate == nil || !rep.Gate.Passed || len(rep.Gate.Checks) != 8 {
 		t.Fatalf("report gate = %+v", rep.Gate)
 	}
 	if c := rep.Gate.Checks[2]; c.Expr != "per-request.dials == requests" || c.Value != 400 || !c.Passed || c.Source != "scenario" {
@@ -159,8 +159,8 @@ func TestGateFailsExit1(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| FAIL   | per-request.dials <= concurrency ", "|   400 | <= 4 ",
-		"| FAIL   | per-request.reuse_ratio >= 99% ", "| SKIP   | singleton.dials <= concurrency ",
-		"FAIL: 2 of 4 checks failed, 4 skipped\n",
+		"| FAIL   | per-request.reuse_ratio >= 99% ", "| SKIP   | singleton.dials <= concurrency + singleton.closed_after_use ",
+		"FAIL: 2 of 4 checks failed, 5 skipped\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
@@ -170,7 +170,7 @@ func TestGateFailsExit1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), `failures="2" skipped="4"`) {
+	if !strings.Contains(string(data), `failures="2" skipped="5"`) {
 		t.Errorf("junit.xml lacks the failure counts:\n%s", data)
 	}
 }
@@ -239,7 +239,7 @@ func TestGateStepSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(data)
-	for _, want := range []string{"earlier step\n### poolbench gate: quick — PASS\n", "| PASS   | `singleton.dials <= concurrency`", "**PASS: 6 of 6 checks passed**", "<details><summary>Comparison</summary>"} {
+	for _, want := range []string{"earlier step\n### poolbench gate: quick — PASS\n", "| PASS   | `singleton.dials <= concurrency + singleton.closed_after_use`", "**PASS: 7 of 7 checks passed**", "<details><summary>Comparison</summary>"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}

@@ -398,20 +398,10 @@ func (s *Service) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	if s.shared != nil {
-		s.shared.CloseIdleConnections()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.leaked {
-		c.CloseIdleConnections()
-	}
-	s.leaked = nil
-	// failed stay: a later CloseIdleConnections closes what was still
-	// busy now.
-	for _, c := range s.failed {
-		c.CloseIdleConnections()
-	}
+	// The leaked and failed clients stay listed: a connection still busy
+	// now (an HTTP/2 stream being reset) is closed by a later
+	// CloseIdleConnections.
+	s.CloseIdleConnections()
 	return nil
 }
 

@@ -19,8 +19,9 @@ var DefaultThresholds = []string{
 	"per-request.errors == 0",
 	"singleton.errors == 0",
 	"per-request.dials == requests",
-	"singleton.dials <= concurrency",
-	"singleton.tls_handshakes <= concurrency",
+	"singleton.pool_rejected == 0",
+	"singleton.dials <= concurrency + singleton.closed_after_use",
+	"singleton.tls_handshakes <= concurrency + singleton.closed_after_use",
 	"singleton.reuse_ratio >= 0.99",
 }
 

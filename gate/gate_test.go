@@ -181,7 +181,7 @@ func TestParseErrors(t *testing.T) {
 func TestErrorFormat(t *testing.T) {
 	t.Parallel()
 	_, err := Parse("singleton.dails <= 8")
-	want := `threshold "singleton.dails <= 8": column 11: unknown metric "dails" (metrics: requests, ok, errors, dials, tls_handshakes, tls_resumed, reused, new_conn_requests, clients_built, left_open, server.connections, server.tls_handshakes, server.resumed, server.requests, reuse_ratio, throughput, min, mean, p50, p90, p99, p999, max, errors.KIND (canceled, timeout, refused, reset, eof, tls, http_429, http_5xx, http_4xx, body_too_large, decode, mismatch, other))`
+	want := `threshold "singleton.dails <= 8": column 11: unknown metric "dails" (metrics: requests, ok, errors, dials, tls_handshakes, tls_resumed, reused, new_conn_requests, pool_rejected, closed_after_use, clients_built, left_open, server.connections, server.tls_handshakes, server.resumed, server.requests, reuse_ratio, throughput, min, mean, p50, p90, p99, p999, max, errors.KIND (canceled, timeout, refused, reset, eof, tls, http_429, http_5xx, http_4xx, body_too_large, decode, mismatch, other))`
 	if got := err.Error(); got != want {
 		t.Errorf("error:\n got %s\nwant %s", got, want)
 	}
@@ -285,13 +285,13 @@ func TestOptionalThresholdsSkip(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, f, s := v.Counts()
-	if p != 2 || f != 0 || s != 4 || !v.Passed {
-		t.Errorf("passed %d failed %d skipped %d (verdict %v), want 2 0 4 true", p, f, s, v.Passed)
+	if p != 2 || f != 0 || s != 5 || !v.Passed {
+		t.Errorf("passed %d failed %d skipped %d (verdict %v), want 2 0 5 true", p, f, s, v.Passed)
 	}
 	if got, want := v.Checks[1].Detail, "mode singleton not in this run"; got != want {
 		t.Errorf("detail = %q, want %q", got, want)
 	}
-	if got, want := v.Summary(), "PASS: 2 of 2 checks passed, 4 skipped"; got != want {
+	if got, want := v.Summary(), "PASS: 2 of 2 checks passed, 5 skipped"; got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
 
@@ -326,10 +326,13 @@ func TestDefaultThresholds(t *testing.T) {
 		{"reuse", nil, nil},
 		{"singleton builds a client per request", func(r *reports.Report) {
 			r.Modes[1].Client = r.Modes[0].Client
-		}, []string{"singleton.dials <= concurrency", "singleton.tls_handshakes <= concurrency", "singleton.reuse_ratio >= 0.99"}},
+		}, []string{"singleton.dials <= concurrency + singleton.closed_after_use", "singleton.tls_handshakes <= concurrency + singleton.closed_after_use", "singleton.reuse_ratio >= 0.99"}},
 		{"undersized pool", func(r *reports.Report) {
-			r.Modes[1].Client.Dials, r.Modes[1].Client.TLSHandshakes = 9, 9
-		}, []string{"singleton.dials <= concurrency", "singleton.tls_handshakes <= concurrency"}},
+			r.Modes[1].Client.Dials, r.Modes[1].Client.TLSHandshakes, r.Modes[1].Client.PoolRejected = 9, 9, 1
+		}, []string{"singleton.pool_rejected == 0", "singleton.dials <= concurrency + singleton.closed_after_use", "singleton.tls_handshakes <= concurrency + singleton.closed_after_use"}},
+		{"a connection discarded after use costs a dial, and is allowed", func(r *reports.Report) {
+			r.Modes[1].Client.Dials, r.Modes[1].Client.TLSHandshakes, r.Modes[1].Client.ClosedAfterUse = 9, 9, 1
+		}, nil},
 		{"per-request counted wrong", func(r *reports.Report) {
 			r.Modes[0].Client.Dials = 1999
 		}, []string{"per-request.dials == requests"}},

@@ -95,6 +95,8 @@ var metrics = []metric{
 	{"tls_resumed", dimCount, higherIsWorse, "handshakes that resumed a session", count(func(m *reports.Mode) int64 { return m.Client.TLSResumed })},
 	{"reused", dimCount, lowerIsWorse, "requests that got a reused connection (GotConn)", count(func(m *reports.Mode) int64 { return m.Client.Reused })},
 	{"new_conn_requests", dimCount, higherIsWorse, "requests that got a new connection (GotConn; undercounts under churn)", count(func(m *reports.Mode) int64 { return m.Client.NewConnRequests })},
+	{"pool_rejected", dimCount, higherIsWorse, "connections the idle pool refused after a request (MaxIdleConnsPerHost too small); exact", count(func(m *reports.Mode) int64 { return m.Client.PoolRejected })},
+	{"closed_after_use", dimCount, higherIsWorse, "HTTP/1.1 connections closed after a request instead of pooled (server limits, failures, a starved CPU)", count(func(m *reports.Mode) int64 { return m.Client.ClosedAfterUse })},
 	{"clients_built", dimCount, higherIsWorse, "http.Clients the mode constructed", count(func(m *reports.Mode) int64 { return m.ClientsBuilt })},
 	{"left_open", dimCount, higherIsWorse, "connections still open at the server when the mode ended", count(func(m *reports.Mode) int64 { return m.LeftOpen })},
 	{"server.connections", dimCount, higherIsWorse, "connections the server accepted", server(func(s *reports.Server) int64 { return s.Connections })},

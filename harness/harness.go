@@ -595,9 +595,9 @@ func crossCheck(mr *ModeResult, cfg Config) []string {
 	}
 	shared := mr.Mode == string(execution.Singleton) || mr.Mode == string(execution.SingletonDefaultPool)
 	if shared && !cfg.HTTP2 && mr.Client.Dials > int64(cfg.Concurrency) {
-		why := "connections were closed and dialed again: the server's keep-alive limits or failed requests closed them"
-		if mr.Mode == string(execution.SingletonDefaultPool) {
-			why = "its idle pool keeps fewer connections than the concurrency (MaxIdleConnsPerHost 2)"
+		why := fmt.Sprintf("%d connections were closed after use (the server's keep-alive limits, failed requests, or net/http's 50ms write-confirmation timeout on a starved CPU)", mr.Client.ClosedAfterUse)
+		if mr.Client.PoolRejected > 0 {
+			why = fmt.Sprintf("its idle pool rejected %d connections after use: it keeps fewer than the concurrency (MaxIdleConnsPerHost)", mr.Client.PoolRejected)
 		}
 		w = append(w, fmt.Sprintf("pool churn: %s dialed %d connections for %d concurrent workers (%d TLS handshakes); %s", mr.Mode, mr.Client.Dials, cfg.Concurrency, mr.Client.TLSHandshakes, why))
 	}

@@ -34,6 +34,24 @@ type ClientCounts struct {
 	NewConnRequests int64 `json:"new_conn_requests"`
 	// WasIdle is the number of GotConn calls with a connection from the idle pool.
 	WasIdle int64 `json:"was_idle"`
+	// PoolReturned is the number of connections handed back to the idle
+	// pool after a request (PutIdleConn without error).
+	PoolReturned int64 `json:"pool_returned"`
+	// PoolRejected is the number of connections the idle pool refused after
+	// a request (PutIdleConn with an error, e.g. more idle connections than
+	// MaxIdleConnsPerHost): each was closed, and the next request that needs
+	// one dials again. A pool sized for the concurrency rejects none, so
+	// this count is exact where dials are not: net/http also discards a
+	// healthy connection, without PutIdleConn, when it cannot confirm the
+	// request write within 50ms (a starved CPU), and that costs a dial too.
+	PoolRejected int64 `json:"pool_rejected"`
+	// ClosedAfterUse is the number of HTTP/1.1 keep-alive connections that
+	// served a request and went neither back to the pool nor to a rejection:
+	// the server asked to close, the request failed, or net/http gave up
+	// waiting for the write confirmation. 0 over
+	// HTTP/2, where PutIdleConn does not fire; every connection without
+	// keep-alives.
+	ClosedAfterUse int64 `json:"closed_after_use"`
 	// DialTime and TLSTime are the summed durations of completed dials and
 	// handshakes; divide by the counts for a mean.
 	DialTime time.Duration `json:"dial_time_ns"`
@@ -52,6 +70,9 @@ func (c *ClientCounts) add(o ClientCounts) {
 	c.Reused += o.Reused
 	c.NewConnRequests += o.NewConnRequests
 	c.WasIdle += o.WasIdle
+	c.PoolReturned += o.PoolReturned
+	c.PoolRejected += o.PoolRejected
+	c.ClosedAfterUse += o.ClosedAfterUse
 	c.DialTime += o.DialTime
 	c.TLSTime += o.TLSTime
 	c.IdleTime += o.IdleTime
@@ -68,6 +89,7 @@ type tracer struct {
 	connectStart, connectOK, connectErr atomic.Int64
 	tlsStart, tlsOK, tlsErr, tlsResumed atomic.Int64
 	gotConn, reused, wasIdle            atomic.Int64
+	putIdle, putIdleErr, tlsH2          atomic.Int64
 	// Σ start and Σ done instants (ns since epoch) of dials and handshakes:
 	// once every started one is done, Σdone − Σstart is their total time,
 	// without pairing a start with its done.
@@ -109,6 +131,9 @@ func (t *tracer) clientTrace() *httptrace.ClientTrace {
 			if cs.DidResume {
 				t.tlsResumed.Add(1)
 			}
+			if cs.NegotiatedProtocol == "h2" {
+				t.tlsH2.Add(1)
+			}
 		},
 		GotConn: func(info httptrace.GotConnInfo) {
 			t.gotConn.Add(1)
@@ -119,6 +144,13 @@ func (t *tracer) clientTrace() *httptrace.ClientTrace {
 				t.wasIdle.Add(1)
 				t.idleNs.Add(int64(info.IdleTime))
 			}
+		},
+		PutIdleConn: func(err error) {
+			if err != nil {
+				t.putIdleErr.Add(1)
+				return
+			}
+			t.putIdle.Add(1)
 		},
 		GotFirstResponseByte: func() {
 			t.firstByteNs.Store(t.now())
@@ -144,7 +176,12 @@ func (t *tracer) counts() ClientCounts {
 		WasIdle:       t.wasIdle.Load(),
 		IdleTime:      time.Duration(t.idleNs.Load()),
 	}
+	c.PoolReturned = t.putIdle.Load()
+	c.PoolRejected = t.putIdleErr.Load()
 	c.NewConnRequests = c.GotConn - c.Reused
+	if t.tlsH2.Load() == 0 {
+		c.ClosedAfterUse = max(0, c.GotConn-c.PoolReturned-c.PoolRejected)
+	}
 	if !t.pending() {
 		c.DialTime = time.Duration(t.connectDoneNs.Load() - t.connectStartNs.Load())
 		c.TLSTime = time.Duration(t.tlsDoneNs.Load() - t.tlsStartNs.Load())

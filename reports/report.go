@@ -130,15 +130,24 @@ type Mode struct {
 
 // Client holds the client-side connection counts of a mode.
 type Client struct {
-	Dials           int64   `json:"dials"`
-	DialErrors      int64   `json:"dial_errors,omitempty"`
-	TLSHandshakes   int64   `json:"tls_handshakes"`
-	TLSErrors       int64   `json:"tls_errors,omitempty"`
-	TLSResumed      int64   `json:"tls_resumed"`
-	Reused          int64   `json:"reused"`
-	NewConnRequests int64   `json:"new_conn_requests"`
-	MeanDialMS      float64 `json:"mean_dial_ms"`
-	MeanTLSMS       float64 `json:"mean_tls_ms"`
+	Dials           int64 `json:"dials"`
+	DialErrors      int64 `json:"dial_errors,omitempty"`
+	TLSHandshakes   int64 `json:"tls_handshakes"`
+	TLSErrors       int64 `json:"tls_errors,omitempty"`
+	TLSResumed      int64 `json:"tls_resumed"`
+	Reused          int64 `json:"reused"`
+	NewConnRequests int64 `json:"new_conn_requests"`
+	// PoolRejected counts connections the idle pool refused after a
+	// request (more idle than MaxIdleConnsPerHost): 0 for a pool sized
+	// for the concurrency, exactly, whatever the machine's load.
+	PoolRejected int64 `json:"pool_rejected"`
+	// ClosedAfterUse counts HTTP/1.1 connections closed after a request
+	// instead of going back to the pool (server keep-alive limits, failed
+	// requests, or net/http's 50ms write-confirmation timeout on a starved
+	// CPU); each may cost a dial. 0 over HTTP/2.
+	ClosedAfterUse int64   `json:"closed_after_use"`
+	MeanDialMS     float64 `json:"mean_dial_ms"`
+	MeanTLSMS      float64 `json:"mean_tls_ms"`
 }
 
 // Server holds the server's own counts of a mode.
@@ -257,6 +266,8 @@ func modeFromResult(mr *harness.ModeResult) (Mode, error) {
 			TLSResumed:      mr.Client.TLSResumed,
 			Reused:          mr.Client.Reused,
 			NewConnRequests: mr.Client.NewConnRequests,
+			PoolRejected:    mr.Client.PoolRejected,
+			ClosedAfterUse:  mr.Client.ClosedAfterUse,
 			MeanDialMS:      meanMS(mr.Client.DialTime, mr.Client.Dials+mr.Client.DialErrors),
 			MeanTLSMS:       meanMS(mr.Client.TLSTime, mr.Client.TLSHandshakes+mr.Client.TLSErrors),
 		},

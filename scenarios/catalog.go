@@ -18,8 +18,9 @@ var QuickThresholds = []string{
 	"per-request.errors == 0",
 	"singleton.errors == 0",
 	"per-request.dials == requests",
-	"singleton.dials <= concurrency",
-	"singleton.tls_handshakes <= concurrency",
+	"singleton.pool_rejected == 0",
+	"singleton.dials <= concurrency + singleton.closed_after_use",
+	"singleton.tls_handshakes <= concurrency + singleton.closed_after_use",
 	"singleton.reuse_ratio >= 0.99",
 }
 
@@ -50,7 +51,7 @@ func Catalog() []Scenario {
 				"per-request.errors == 0",
 				"singleton.errors == 0",
 				"per-request.dials == per-request.requests",
-				"singleton.dials <= concurrency",
+				"singleton.dials <= concurrency + singleton.closed_after_use",
 			},
 		},
 		{
@@ -61,7 +62,7 @@ func Catalog() []Scenario {
 			Modes:       []string{perRequest, singleton},
 			Thresholds: []string{
 				"per-request.dials == requests",
-				"singleton.dials <= concurrency",
+				"singleton.dials <= concurrency + singleton.closed_after_use",
 				"singleton.errors == 0",
 			},
 		},
@@ -73,7 +74,7 @@ func Catalog() []Scenario {
 			Modes:       []string{perRequest, singleton},
 			Thresholds: []string{
 				"per-request.dials == requests",
-				"singleton.dials <= concurrency",
+				"singleton.dials <= concurrency + singleton.closed_after_use",
 			},
 		},
 		{
@@ -81,7 +82,7 @@ func Catalog() []Scenario {
 			Description: "a shared client on Go's default pool (2 idle per host) at concurrency 32 churns connections",
 			Workload:    Workload{Requests: 4000, Concurrency: 32},
 			Modes:       []string{string(execution.SingletonDefaultPool), singleton},
-			Thresholds:  []string{"singleton.dials <= concurrency"},
+			Thresholds:  []string{"singleton.dials <= concurrency + singleton.closed_after_use"},
 		},
 		{
 			Name:        "server-limits",
@@ -120,7 +121,7 @@ func Catalog() []Scenario {
 			Workload:    Workload{Requests: 2000, Concurrency: 8},
 			Protocol:    Protocol{TLS: TLS12},
 			Modes:       []string{perRequest, string(execution.PerRequestResume), singleton},
-			Thresholds:  []string{"per-request.dials == requests", "per-request-resume.dials == requests", "singleton.dials <= concurrency"},
+			Thresholds:  []string{"per-request.dials == requests", "per-request-resume.dials == requests", "singleton.dials <= concurrency + singleton.closed_after_use"},
 		},
 		{
 			Name:        "strategies",
@@ -137,7 +138,7 @@ func Catalog() []Scenario {
 			Thresholds: []string{
 				"per-request.dials == requests",
 				"hey-no-keepalive.dials == requests",
-				"singleton.dials <= concurrency",
+				"singleton.dials <= concurrency + singleton.closed_after_use",
 			},
 		},
 	}
