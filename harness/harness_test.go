@@ -379,3 +379,30 @@ func TestWarmup(t *testing.T) {
 		})
 	}
 }
+
+// The pool counters: a server that closes every connection after 100
+// requests makes the singleton close 2 connections after use over 250
+// sequential requests (and dial 3); a pool sized for the concurrency
+// rejects none, Go's default pool rejects some under concurrency.
+func TestPoolCounters(t *testing.T) {
+	t.Parallel()
+	t.Run("closed after use", func(t *testing.T) {
+		t.Parallel()
+		srv := startMock(t, mockserver.Config{MaxRequestsPerConn: 100})
+		m := runOne(t, mockConfig(srv, 250, 1, "singleton"))
+		if m.Client.Dials != 3 || m.Client.ClosedAfterUse != 2 || m.Client.PoolRejected != 0 || m.Client.PoolReturned != 248 {
+			t.Errorf("dials %d, closed after use %d, rejected %d, returned %d; want 3, 2, 0, 248",
+				m.Client.Dials, m.Client.ClosedAfterUse, m.Client.PoolRejected, m.Client.PoolReturned)
+		}
+	})
+	t.Run("per-request", func(t *testing.T) {
+		t.Parallel()
+		srv := startMock(t, mockserver.Config{})
+		m := runOne(t, mockConfig(srv, 50, 2, "per-request"))
+		// Each call's own pool takes its connection back; then the call
+		// closes it (CloseIdleConnections), which no hook reports.
+		if m.Client.PoolReturned != 50 || m.Client.PoolRejected != 0 || m.Client.ClosedAfterUse != 0 {
+			t.Errorf("returned %d, rejected %d, closed after use %d; want 50, 0, 0", m.Client.PoolReturned, m.Client.PoolRejected, m.Client.ClosedAfterUse)
+		}
+	})
+}
