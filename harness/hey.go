@@ -277,6 +277,7 @@ func runHey(ctx context.Context, cfg Config, mode string, disableKeepAlives bool
 	}
 	closed := conns.closeAll()
 	mr.Client = tr.counts()
+	mr.Client.finish()
 	// A connection dialed in the background and never handed to a request
 	// is not in conns; only the server can close it.
 	if cc, ok := cfg.Server.(connCloser); ok {

@@ -52,12 +52,22 @@ type ClientCounts struct {
 	// HTTP/2, where PutIdleConn does not fire; every connection without
 	// keep-alives.
 	ClosedAfterUse int64 `json:"closed_after_use"`
+	// HTTP2Conns is the number of handshakes that negotiated HTTP/2.
+	HTTP2Conns int64 `json:"http2_conns,omitempty"`
 	// DialTime and TLSTime are the summed durations of completed dials and
 	// handshakes; divide by the counts for a mean.
 	DialTime time.Duration `json:"dial_time_ns"`
 	TLSTime  time.Duration `json:"tls_time_ns"`
 	// IdleTime is the summed GotConnInfo.IdleTime of reused connections.
 	IdleTime time.Duration `json:"idle_time_ns"`
+}
+
+// finish settles the figures that only the whole mode can tell: over
+// HTTP/2 PutIdleConn never fires, so nothing is "closed after use".
+func (c *ClientCounts) finish() {
+	if c.HTTP2Conns > 0 {
+		c.ClosedAfterUse = 0
+	}
 }
 
 func (c *ClientCounts) add(o ClientCounts) {
@@ -73,6 +83,7 @@ func (c *ClientCounts) add(o ClientCounts) {
 	c.PoolReturned += o.PoolReturned
 	c.PoolRejected += o.PoolRejected
 	c.ClosedAfterUse += o.ClosedAfterUse
+	c.HTTP2Conns += o.HTTP2Conns
 	c.DialTime += o.DialTime
 	c.TLSTime += o.TLSTime
 	c.IdleTime += o.IdleTime
@@ -179,9 +190,8 @@ func (t *tracer) counts() ClientCounts {
 	c.PoolReturned = t.putIdle.Load()
 	c.PoolRejected = t.putIdleErr.Load()
 	c.NewConnRequests = c.GotConn - c.Reused
-	if t.tlsH2.Load() == 0 {
-		c.ClosedAfterUse = max(0, c.GotConn-c.PoolReturned-c.PoolRejected)
-	}
+	c.HTTP2Conns = t.tlsH2.Load()
+	c.ClosedAfterUse = max(0, c.GotConn-c.PoolReturned-c.PoolRejected)
 	if !t.pending() {
 		c.DialTime = time.Duration(t.connectDoneNs.Load() - t.connectStartNs.Load())
 		c.TLSTime = time.Duration(t.tlsDoneNs.Load() - t.tlsStartNs.Load())
