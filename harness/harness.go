@@ -702,42 +702,50 @@ func (w *worker) run(stop, reqCtx context.Context, svc Client, payload func(int)
 			return
 		}
 		i := w.index + k*w.stride
-		req := payload(i)
-		req.ID = strconv.Itoa(i)
-		w.tr.firstByteNs.Store(0)
-		keep := len(w.records) < cap(w.records)
-		var reusedBefore int64
-		if keep {
-			reusedBefore = w.tr.reused.Load()
-		}
-		res, err := svc.Execute(ctx, req)
-		end := time.Now()
-		if err == nil {
-			err = check.check(req, res)
-		}
-		w.sent++
-		w.done.Store(w.sent)
-		kind := "ok"
-		if err != nil {
-			kind = Classify(err)
-			w.errors[kind]++
-		} else {
-			w.ok++
-		}
+		end := w.send(ctx, svc, payload, check, i, start)
 		recordClamped(w.latency, end.Sub(start))
-		var ttfb time.Duration
-		if fb := w.tr.firstByteNs.Load(); fb > 0 {
-			ttfb = time.Duration(fb) - start.Sub(w.tr.epoch)
-			recordClamped(w.ttfb, ttfb)
-		}
-		if keep {
-			w.records = append(w.records, RequestRecord{
-				Index: i, Worker: w.index, Start: start.Sub(w.tr.epoch),
-				Latency: end.Sub(start), TTFB: ttfb, Kind: kind,
-				Reused: w.tr.reused.Load() > reusedBefore,
-			})
-		}
 	}
+}
+
+// send sends request i at start, checks the answer, counts its outcome
+// and TTFB (from start), keeps its record if asked, and returns when it
+// ended. Both load models call it; each records latency its own way.
+func (w *worker) send(ctx context.Context, svc Client, payload func(int) execution.Request, check *checker, i int, start time.Time) time.Time {
+	req := payload(i)
+	req.ID = strconv.Itoa(i)
+	w.tr.firstByteNs.Store(0)
+	keep := len(w.records) < cap(w.records)
+	var reusedBefore int64
+	if keep {
+		reusedBefore = w.tr.reused.Load()
+	}
+	res, err := svc.Execute(ctx, req)
+	end := time.Now()
+	if err == nil {
+		err = check.check(req, res)
+	}
+	w.sent++
+	w.done.Store(w.sent)
+	kind := "ok"
+	if err != nil {
+		kind = Classify(err)
+		w.errors[kind]++
+	} else {
+		w.ok++
+	}
+	var ttfb time.Duration
+	if fb := w.tr.firstByteNs.Load(); fb > 0 {
+		ttfb = time.Duration(fb) - start.Sub(w.tr.epoch)
+		recordClamped(w.ttfb, ttfb)
+	}
+	if keep {
+		w.records = append(w.records, RequestRecord{
+			Index: i, Worker: w.index, Start: start.Sub(w.tr.epoch),
+			Latency: end.Sub(start), TTFB: ttfb, Kind: kind,
+			Reused: w.tr.reused.Load() > reusedBefore,
+		})
+	}
+	return end
 }
 
 func recordClamped(h *hdrhistogram.Histogram, d time.Duration) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/http/httptrace"
-	"strconv"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -153,46 +152,6 @@ func (w *worker) runOpen(stop, reqCtx context.Context, svc Client, payload func(
 		recordClamped(w.latency, end.Sub(intended))
 		recordClamped(o.uncorrected, end.Sub(start))
 	}
-}
-
-// send sends request i at start, counts its outcome and TTFB (from start)
-// and returns when it ended.
-func (w *worker) send(ctx context.Context, svc Client, payload func(int) execution.Request, check *checker, i int, start time.Time) time.Time {
-	req := payload(i)
-	req.ID = strconv.Itoa(i)
-	w.tr.firstByteNs.Store(0)
-	keep := len(w.records) < cap(w.records)
-	var reusedBefore int64
-	if keep {
-		reusedBefore = w.tr.reused.Load()
-	}
-	res, err := svc.Execute(ctx, req)
-	end := time.Now()
-	if err == nil {
-		err = check.check(req, res)
-	}
-	w.sent++
-	w.done.Store(w.sent)
-	kind := "ok"
-	if err != nil {
-		kind = Classify(err)
-		w.errors[kind]++
-	} else {
-		w.ok++
-	}
-	var ttfb time.Duration
-	if fb := w.tr.firstByteNs.Load(); fb > 0 {
-		ttfb = time.Duration(fb) - start.Sub(w.tr.epoch)
-		recordClamped(w.ttfb, ttfb)
-	}
-	if keep {
-		w.records = append(w.records, RequestRecord{
-			Index: i, Worker: w.index, Start: start.Sub(w.tr.epoch),
-			Latency: end.Sub(start), TTFB: ttfb, Kind: kind,
-			Reused: w.tr.reused.Load() > reusedBefore,
-		})
-	}
-	return end
 }
 
 // mergeOpen adds the workers' open-model counts to mr and names lateness
