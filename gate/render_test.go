@@ -3,33 +3,10 @@ package gate
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/poolbench/poolbench/internal/golden"
 	"strings"
 	"testing"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./gate -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./gate -update to accept):\n got:\n%s\nwant:\n%s", name, got, want)
-	}
-}
 
 // mixedVerdict has a passed, a failed, a skipped, a baseline and an
 // unknown-value check.
@@ -78,7 +55,7 @@ func TestWriteTable(t *testing.T) {
 			if err := WriteTable(&b, mixedVerdict(t), tc.markdown); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.file, b.Bytes())
+			golden.Check(t, tc.file, b.Bytes())
 		})
 	}
 }
@@ -90,7 +67,7 @@ func TestWriteJUnit(t *testing.T) {
 	if err := WriteJUnit(&b, v, "poolbench gate: quick"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "junit.xml", b.Bytes())
+	golden.Check(t, "junit.xml", b.Bytes())
 
 	// The file must be XML a CI system reads: decode it with no help from
 	// the writer's types and count what it says.

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
+	"github.com/poolbench/poolbench/internal/golden"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -89,7 +90,7 @@ func TestMarkdownGolden(t *testing.T) {
 	if err := WriteMarkdownWith(&b, sampleReport(t), MarkdownOptions{Charts: true, HGRM: []string{"per-request.hgrm", "singleton.hgrm"}, CSV: RequestsCSVFile}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.md", b.Bytes())
+	golden.Check(t, "report.md", b.Bytes())
 }
 
 func TestHGRMGolden(t *testing.T) {
@@ -99,7 +100,7 @@ func TestHGRMGolden(t *testing.T) {
 	if err := WriteHGRM(&b, &r.Modes[1]); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "singleton.hgrm", b.Bytes())
+	golden.Check(t, "singleton.hgrm", b.Bytes())
 	// The last line is HdrHistogram's summary: the plotter reads it.
 	if !strings.Contains(b.String(), "#[Mean    =") || !strings.Contains(b.String(), "#[Max     =") {
 		t.Errorf(".hgrm lacks the summary footer:\n%s", b.String())
@@ -291,7 +292,7 @@ func TestBenchstatGolden(t *testing.T) {
 	if err := WriteBenchstat(&b, sampleReport(t), [][2]string{{"run", "new"}}); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "benchstat.txt", b.Bytes())
+	golden.Check(t, "benchstat.txt", b.Bytes())
 }
 
 func TestLogLatencyAxis(t *testing.T) {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"github.com/poolbench/poolbench/internal/golden"
 	"math"
 	"strings"
 	"testing"
@@ -136,7 +137,7 @@ func TestCompareRuns(t *testing.T) {
 	if err := WriteRunDiff(&b, d, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "compare.txt", b.Bytes())
+	golden.Check(t, "compare.txt", b.Bytes())
 
 	cur.Modes = cur.Modes[1:]
 	d, err = CompareRuns(old, cur, 0)

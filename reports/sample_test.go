@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"github.com/poolbench/poolbench/internal/golden"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,7 +51,7 @@ func TestSampleReportInSync(t *testing.T) {
 			want = md.Bytes()
 		}
 		path := filepath.Join(dir, bf.name)
-		if *update {
+		if *golden.Update {
 			if err := WriteFileAtomic(path, want); err != nil {
 				t.Fatal(err)
 			}

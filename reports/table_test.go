@@ -2,55 +2,13 @@ package reports
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/poolbench/poolbench/internal/golden"
 	"strings"
 	"testing"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./reports -update to accept):\n%s", name, lineDiff(string(want), string(got)))
-	}
-}
-
-// lineDiff shows the lines that differ, want first.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("- " + wl + "\n+ " + gl + "\n")
-		}
-	}
-	return b.String()
-}
 
 // fixture is a two-mode report with fixed numbers, so renderings are stable.
 func fixture(t *testing.T) *Report {
@@ -113,7 +71,7 @@ func TestTableGolden(t *testing.T) {
 			if err := WriteTable(&b, fixture(t), tc.markdown); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.file, b.Bytes())
+			golden.Check(t, tc.file, b.Bytes())
 		})
 	}
 }
@@ -152,7 +110,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	var b1 bytes.Buffer
 	WriteJSON(&b1, r)
 	if !bytes.Equal(b1.Bytes(), b2.Bytes()) {
-		t.Errorf("round trip changed the report:\n%s", lineDiff(b1.String(), b2.String()))
+		t.Errorf("round trip changed the report:\n%s", golden.LineDiff(b1.String(), b2.String()))
 	}
 	h, err := back.Modes[1].Hist()
 	if err != nil {
