@@ -369,20 +369,8 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 	}
 	defer svc.Close()
 
-	// In-flight requests outlive ctx by up to Grace, so a stopped run
-	// still accounts for every request it sent.
-	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReqs()
-	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(cfg.Grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancelReqs()
-		case <-reqCtx.Done():
-		}
-	})
-	defer stopGrace()
+	reqCtx, release := graceContext(ctx, cfg.Grace)
+	defer release()
 
 	var builtBefore int64
 	if cfg.Warmup > 0 {
@@ -490,6 +478,26 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		mergeOpen(mr, cfg, quota, workers)
 	}
 	return mr, nil
+}
+
+// graceContext returns the context of a mode's requests: in-flight
+// requests outlive ctx by up to grace, so a stopped run still accounts for
+// every request it sent. release frees it once the mode is done.
+func graceContext(ctx context.Context, grace time.Duration) (reqCtx context.Context, release func()) {
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelReqs()
+		case <-reqCtx.Done():
+		}
+	})
+	return reqCtx, func() {
+		stopGrace()
+		cancelReqs()
+	}
 }
 
 // settle waits (at most 2s) for dials that net/http finishes in the

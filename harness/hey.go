@@ -161,8 +161,8 @@ func runHey(ctx context.Context, cfg Config, mode string, disableKeepAlives bool
 	}
 	timeoutS := int((cfg.Timeout + time.Second - 1) / time.Second)
 
-	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelReqs()
+	reqCtx, release := graceContext(ctx, cfg.Grace)
+	defer release()
 	epoch := time.Now()
 	tr := newTracer(epoch)
 	conns := &connSet{m: map[net.Conn]bool{}}
@@ -204,16 +204,7 @@ func runHey(ctx context.Context, cfg Config, mode string, disableKeepAlives bool
 	work.Init() // Stop needs the channels Init makes
 	var stopOnce sync.Once
 	stop := func() { stopOnce.Do(work.Stop) }
-	stopCancel := context.AfterFunc(ctx, func() {
-		stop()
-		t := time.NewTimer(cfg.Grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancelReqs()
-		case <-reqCtx.Done():
-		}
-	})
+	stopCancel := context.AfterFunc(ctx, stop) // no new sends; reqCtx gives in-flight ones their grace
 	defer stopCancel()
 	if cfg.Duration > 0 {
 		t := time.AfterFunc(cfg.Duration, stop)
