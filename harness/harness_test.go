@@ -303,20 +303,25 @@ func TestValidate(t *testing.T) {
 		{"c > n", func(c *Config) { c.Concurrency = 11 }, "concurrency 11 is more than the 10 requests"},
 		{"nothing bounds", func(c *Config) { c.Requests = 0 }, "neither a request count nor a duration"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := base
-			tc.mod(&c)
-			err := c.Validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("Validate = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Validate = %v, want it to contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkValidate(t, base, tc.mod, tc.want) })
+	}
+}
+
+// checkValidate applies mod to a copy of base and checks that Validate
+// accepts it (want == "") or names the problem (want in the error).
+func checkValidate(t *testing.T, base Config, mod func(*Config), want string) {
+	t.Helper()
+	c := base
+	mod(&c)
+	err := c.Validate()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("Validate = %v, want nil", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Validate = %v, want it to contain %q", err, want)
 	}
 }
 

@@ -165,20 +165,7 @@ func TestValidateOpen(t *testing.T) {
 		{"negative threshold", func(c *Config) { c.LateThreshold = -1 }, "negative late threshold"},
 		{"hey open", func(c *Config) { c.Modes = []string{"hey"} }, "mode hey: hey is a closed-model reference"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := base
-			tc.mod(&c)
-			err := c.Validate()
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("Validate = %v, want nil", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Validate = %v, want it to contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkValidate(t, base, tc.mod, tc.want) })
 	}
 }
 
