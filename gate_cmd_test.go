@@ -52,23 +52,7 @@ func TestGateBadInputExits2(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out := filepath.Join(t.TempDir(), "out")
-			stdout, stderr, code := cli(t, append(append([]string{"gate"}, tc.args...), "--out", out)...)
-			if code != 2 {
-				t.Errorf("exit code = %d, want 2 (stderr %q)", code, stderr)
-			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr = %q, want it to contain %q", stderr, tc.want)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 {
-				t.Errorf("stderr has %d lines, want one: %q", n, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout = %q, want nothing", stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("--out %s was written (%v)", out, err)
-			}
+			expectBadInput(t, append([]string{"gate"}, tc.args...), tc.want)
 		})
 	}
 }

@@ -42,27 +42,32 @@ func TestBadInputExits2(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out := filepath.Join(t.TempDir(), "out")
-			stdout, stderr, code := cli(t, append(tc.args, "--out", out)...)
-			if tc.name == "unknown command" {
-				stdout, stderr, code = cli(t, tc.args...)
-			}
-			if code != 2 {
-				t.Errorf("exit code = %d, want 2 (stderr %q)", code, stderr)
-			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr = %q, want it to contain %q", stderr, tc.want)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 {
-				t.Errorf("stderr has %d lines, want one: %q", n, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout = %q, want nothing: nothing may run", stdout)
-			}
-			if _, err := os.Stat(out); !os.IsNotExist(err) {
-				t.Errorf("--out %s was created (%v); nothing may be written", out, err)
-			}
+			expectBadInput(t, tc.args, tc.want)
 		})
+	}
+}
+
+// expectBadInput runs args with --out into a fresh directory and checks
+// the bad-input contract: exit 2, one line on stderr containing want,
+// nothing on stdout, nothing written.
+func expectBadInput(t *testing.T, args []string, want string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := cli(t, append(slices.Clone(args), "--out", out)...)
+	if code != 2 {
+		t.Errorf("exit code = %d, want 2 (stderr %q)", code, stderr)
+	}
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+	}
+	if n := strings.Count(stderr, "\n"); n != 1 {
+		t.Errorf("stderr has %d lines, want one: %q", n, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q, want nothing: nothing may run", stdout)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("--out %s was created (%v); nothing may be written", out, err)
 	}
 }
 
