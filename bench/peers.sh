@@ -48,6 +48,10 @@ print("%.1f %.3f %.3f" % (m["throughput_rps"], m["latency_ms"]["p50"], m["latenc
 PY
 )
 
+echo "== bare net/http (bench/bare): POST fixed bytes, drain the answer, -c $conc -d $dur"
+go run ./bench/bare -ca "$work/ca.pem" -c "$conc" -d "$dur" "$url" > "$work/bare.txt"
+add "net/http" "$(awk '{print $2}' "$work/bare.txt")" - -
+
 if command -v hey >/dev/null; then
   echo "== hey -z $dur -c $conc"
   hey -z "$dur" -c "$conc" -m POST -T application/json -D "$work/body.json" "$url" > "$work/hey.txt"
@@ -108,4 +112,5 @@ for r in "${results[@]}"; do
   printf '| %-10s | %12s | %9s | %9s | %8s |\n' "$1" "$2" "$3" "$4" "$ratio"
 done
 echo
-echo "notes: hey and bombardier (-k) skip TLS verification; poolbench and vegeta verify against the mock's CA; wrk does not verify."
+echo "notes: net/http is bench/bare, the least a Go net/http client can do per request (no latency recorded);"
+echo "       hey and bombardier (-k) skip TLS verification; poolbench, net/http and vegeta verify against the mock's CA; wrk does not verify."
