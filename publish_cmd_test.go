@@ -78,8 +78,9 @@ func TestShardsMerge(t *testing.T) {
 		if got, want := mode.Client.Dials, ra.Modes[i].Client.Dials+rb.Modes[i].Client.Dials; got != want {
 			t.Errorf("%s: dials %d, want %d", mode.Mode, got, want)
 		}
-		if mode.Server == nil || mode.Server.Connections != mode.Client.Dials {
-			t.Errorf("%s: server %+v, want the summed dials %d", mode.Mode, mode.Server, mode.Client.Dials)
+		// A dial the client abandoned may still have reached the server.
+		if s := mode.Server; s == nil || s.Connections < mode.Client.Dials || s.Connections > mode.Client.Dials+mode.Client.DialErrors {
+			t.Errorf("%s: server %+v, want the summed dials %d (+ up to %d abandoned)", mode.Mode, mode.Server, mode.Client.Dials, mode.Client.DialErrors)
 		}
 	}
 	// The same shard twice is refused: its requests would count twice.

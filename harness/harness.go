@@ -450,6 +450,10 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 	slices.SortFunc(mr.Records, func(a, b RequestRecord) int {
 		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.Index, b.Index))
 	})
+	// Dials still under way finish before anything is closed: closing the
+	// pool cancels them, and a cancelled dial may already have reached the
+	// server, which would then count a connection the client never had.
+	waitDials(workers)
 	if cfg.Server != nil {
 		st, err := cfg.Server.Stats(ctx)
 		if err == nil {

@@ -163,6 +163,8 @@ func mergeMode(rs []*Report, k int, label func(int) string) (Mode, []string, err
 		c.TLSResumed += m.Client.TLSResumed
 		c.Reused += m.Client.Reused
 		c.NewConnRequests += m.Client.NewConnRequests
+		c.PoolRejected += m.Client.PoolRejected
+		c.ClosedAfterUse += m.Client.ClosedAfterUse
 		dialW += m.Client.MeanDialMS * float64(m.Client.Dials+m.Client.DialErrors)
 		tlsW += m.Client.MeanTLSMS * float64(m.Client.TLSHandshakes+m.Client.TLSErrors)
 		if out.Server != nil && m.Server != nil {

@@ -15,7 +15,7 @@ func shardReport(t *testing.T, shard *Shard, start time.Time, dur float64, value
 	m := Mode{
 		Mode: "singleton", Requests: n, OK: n - 1, Errors: map[string]int64{"http_5xx": 1},
 		DurationS: dur, ThroughputRPS: float64(n-1) / dur, StartedAt: start,
-		Client:    Client{Dials: dials, TLSHandshakes: dials, Reused: n - dials, NewConnRequests: dials, MeanDialMS: float64(dials)},
+		Client:    Client{Dials: dials, TLSHandshakes: dials, Reused: n - dials, NewConnRequests: dials, PoolRejected: dials - 1, ClosedAfterUse: 1, MeanDialMS: float64(dials)},
 		Server:    &Server{Connections: dials, TLSHandshakes: dials, Requests: n},
 		LatencyMS: Summarize(h), Histogram: encode(t, h), TTFBHistogram: encode(t, h), ClientsBuilt: 1,
 		Warnings: []string{"1 of n requests failed"},
@@ -71,6 +71,8 @@ func TestMergeIsExact(t *testing.T) {
 		{"ok", m.OK, int64(len(all)) - 2},
 		{"errors", m.Errors["http_5xx"], 2},
 		{"dials", m.Client.Dials, 7},
+		{"pool rejected", m.Client.PoolRejected, 5},
+		{"closed after use", m.Client.ClosedAfterUse, 2},
 		{"server connections", m.Server.Connections, 7},
 		{"clients built", m.ClientsBuilt, 2},
 	} {
