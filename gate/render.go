@@ -3,11 +3,10 @@ package gate
 import (
 	"encoding/xml"
 	"fmt"
+	"github.com/poolbench/poolbench/reports"
 	"io"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
@@ -15,20 +14,7 @@ import (
 // check, value, what it had to be, note), and the summary line after it.
 // markdown selects a GitHub table (for a job summary) over ASCII.
 func WriteTable(w io.Writer, v *Verdict, markdown bool) error {
-	var rend tw.Renderer
-	if markdown {
-		rend = renderer.NewMarkdown()
-	} else {
-		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(rend),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignCenter),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{
-			tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignLeft,
-		}}),
-	)
+	t := reports.NewTable(w, markdown, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
 	t.Header([]string{"result", "check", "value", "want", "note"})
 	for i := range v.Checks {
 		c := &v.Checks[i]

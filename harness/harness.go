@@ -469,6 +469,16 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 	if cb, ok := svc.(clientsBuilt); ok {
 		mr.ClientsBuilt = cb.ClientsBuilt() - builtBefore
 	}
+	addServerCounts(ctx, cfg, mr)
+	if cfg.Rate > 0 {
+		mergeOpen(mr, cfg, quota, workers)
+	}
+	return mr, nil
+}
+
+// addServerCounts reads the server's own counts into mr (once they have
+// caught up with the client's) and adds the cross-check warnings.
+func addServerCounts(ctx context.Context, cfg Config, mr *ModeResult) {
 	if cfg.Server != nil {
 		st, err := serverStats(ctx, cfg.Server, mr.Client)
 		if err != nil {
@@ -478,10 +488,6 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		}
 	}
 	mr.Warnings = append(mr.Warnings, crossCheck(mr, cfg)...)
-	if cfg.Rate > 0 {
-		mergeOpen(mr, cfg, quota, workers)
-	}
-	return mr, nil
 }
 
 // graceContext returns the context of a mode's requests: in-flight

@@ -82,15 +82,7 @@ func runRunner(ctx context.Context, cfg Config, mode string, r Runner) (*ModeRes
 		mr.TTFB = NewHistogram()
 	}
 	mr.Partial = mr.Partial || ctx.Err() != nil
-	if cfg.Server != nil {
-		st, err := serverStats(ctx, cfg.Server, mr.Client)
-		if err != nil {
-			mr.Warnings = append(mr.Warnings, fmt.Sprintf("server counts unavailable: %v", err))
-		} else {
-			mr.Server = &st
-		}
-	}
-	mr.Warnings = append(mr.Warnings, crossCheck(mr, cfg)...)
+	addServerCounts(ctx, cfg, mr)
 	return mr, nil
 }
 

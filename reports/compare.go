@@ -9,8 +9,6 @@ import (
 	"strconv"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
@@ -274,18 +272,7 @@ func WriteRunDiff(w io.Writer, d *RunDiff, f Format) error {
 		}
 		return nil
 	}
-	var rend tw.Renderer
-	if f == FormatMarkdown {
-		rend = renderer.NewMarkdown()
-	} else {
-		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(rend),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignCenter),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft}}),
-	)
+	t := NewTable(w, f == FormatMarkdown, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
 	t.Header([]string{"mode", "metric", "old", "new", "delta", "verdict"})
 	for _, md := range d.Modes {
 		for _, m := range md.Metrics {

@@ -50,6 +50,24 @@ func Render(w io.Writer, r *Report, f Format) error {
 	return fmt.Errorf("render: unknown format %q", f)
 }
 
+// NewTable returns poolbench's table style: plain ASCII, or a GitHub
+// markdown table, headers as given (not upper-cased) and centred, each
+// column aligned as align says. Every table poolbench prints uses it.
+func NewTable(w io.Writer, markdown bool, align ...tw.Align) *tablewriter.Table {
+	var rend tw.Renderer
+	if markdown {
+		rend = renderer.NewMarkdown()
+	} else {
+		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
+	}
+	return tablewriter.NewTable(w,
+		tablewriter.WithRenderer(rend),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignCenter),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+	)
+}
+
 // row is one metric of the comparison table: how to show it for a mode, and
 // the number the ratio column divides (nil: no ratio).
 type row struct {
@@ -96,18 +114,7 @@ func WriteTable(w io.Writer, r *Report, markdown bool) error {
 	for i := 1; i < len(align); i++ {
 		align[i] = tw.AlignRight
 	}
-	var rend tw.Renderer
-	if markdown {
-		rend = renderer.NewMarkdown()
-	} else {
-		rend = renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(rend),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignCenter),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-	)
+	t := NewTable(w, markdown, align...)
 	t.Header(header)
 	for _, cells := range body {
 		if err := t.Append(cells); err != nil {
