@@ -43,9 +43,16 @@ func TestHeyReference(t *testing.T) {
 			t.Errorf("%s: client dials %d, server connections %d", m.Mode, got, want)
 		}
 	}
+	// Within C of each other, give or take the background dials of hey's
+	// pool, which has no MaxConnsPerHost cap: a dial whose request was
+	// served by a connection handed back meanwhile still completes (on a
+	// loaded machine, several do). Those are the dials GotConn never
+	// reported as new to the request that started them.
+	background := hey.Client.Dials - hey.Client.NewConnRequests
 	d := hey.Server.Connections - single.Server.Connections
-	if d < -c || d > c {
-		t.Errorf("server connections: hey %d, singleton %d: want within %d", hey.Server.Connections, single.Server.Connections, c)
+	if d < -c || d > c+background {
+		t.Errorf("server connections: hey %d, singleton %d: want within %d (+%d background dials of hey's uncapped pool)",
+			hey.Server.Connections, single.Server.Connections, c, background)
 	}
 	if got, want := nokeep.Server.Connections, int64(n); got != want {
 		t.Errorf("hey-no-keepalive: server connections = %d, want %d (one per request)", got, want)
