@@ -31,6 +31,7 @@ type runFlags struct {
 	rate     float64
 	rtt      time.Duration
 	warmup   time.Duration
+	cpuprof  string
 	remote   remoteFlags
 	publish  publishFlags
 }
@@ -49,6 +50,7 @@ func addRunFlags(fs *flagSet) *runFlags {
 	fs.Float64Var(&f.rate, "rate", 0, "open model: send `R` requests/s on a fixed schedule whatever the responses (needs -n or --duration; latency is corrected for coordinated omission)")
 	fs.DurationVar(&f.rtt, "rtt", 0, "emulate a network round trip of `D` on the mock's listener (e.g. 25ms)")
 	fs.DurationVar(&f.warmup, "warmup", 0, "send requests for `D` before each mode and leave them out of its results (measure a warm pool)")
+	fs.StringVar(&f.cpuprof, "cpuprofile", "", "write a CPU profile of poolbench itself to `file` (go tool pprof): where the client's time goes")
 	addRemoteFlags(fs, &f.remote)
 	addPublishFlags(fs, &f.publish)
 	return f
@@ -66,6 +68,7 @@ type runOptions struct {
 	format  reports.Format
 	out     string
 	force   bool
+	cpuprof string
 	publish publishOptions
 }
 
@@ -208,7 +211,12 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 			return runOptions{}, usageError("%s: --out: %v", name, err)
 		}
 	}
-	return runOptions{scenario: sc, remote: remote, timeout: f.timeout, format: format, out: f.out, force: f.force, publish: pub}, nil
+	if f.cpuprof != "" {
+		if err := checkNewFile(f.cpuprof); err != nil {
+			return runOptions{}, usageError("%s: --cpuprofile: %v", name, err)
+		}
+	}
+	return runOptions{scenario: sc, remote: remote, timeout: f.timeout, format: format, out: f.out, force: f.force, cpuprof: f.cpuprof, publish: pub}, nil
 }
 
 func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -238,7 +246,16 @@ func runRun(ctx context.Context, stdout, stderr io.Writer, args []string) error 
 var testHookProgress func(mode string, done, total int64)
 
 // execute starts the mock for the scenario, runs every mode and builds the report.
-func execute(ctx context.Context, opts runOptions) (*reports.Report, error) {
+func execute(ctx context.Context, opts runOptions) (_ *reports.Report, err error) {
+	stopProfile, err := startCPUProfile(opts.cpuprof)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if perr := stopProfile(err == nil); err == nil {
+			err = perr
+		}
+	}()
 	sc := opts.scenario
 	// Configs is the one mapping from a scenario to the server's and the
 	// harness's settings; only the target is filled in here.

@@ -27,6 +27,7 @@ type serveOptions struct {
 	server      mockserver.Config
 	caOut       string
 	allowRemote bool
+	cpuprof     string // --cpuprofile; "": none
 }
 
 func runServe(ctx context.Context, stdout, stderr io.Writer, args []string) error {
@@ -36,6 +37,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	caOut := fs.String("ca-out", "", "write the CA certificate (PEM) to `file` (default: poolbench-ca.pem in the temp directory)")
 	rtt := fs.Duration("rtt", -1, "emulate a network round trip of `D` (default: the scenario's)")
 	allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (the mock then serves the network)")
+	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the mock to `file` (go tool pprof) when it stops")
 	if err := fs.parse(args, 0); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -66,11 +68,16 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 		srvCfg.AllowNonLoopback = true
 	}
 	srvCfg.Addr = *addr
+	if *cpuprof != "" {
+		if err := checkNewFile(*cpuprof); err != nil {
+			return usageError("serve: --cpuprofile: %v", err)
+		}
+	}
 	out := *caOut
 	if out == "" {
 		out = filepath.Join(os.TempDir(), "poolbench-ca.pem")
 	}
-	return serve(ctx, stdout, serveOptions{server: srvCfg, caOut: out, allowRemote: *allowRemote})
+	return serve(ctx, stdout, serveOptions{server: srvCfg, caOut: out, allowRemote: *allowRemote, cpuprof: *cpuprof})
 }
 
 // serve starts the mock, writes its CA, prints where it is and serves
@@ -84,12 +91,19 @@ func serve(ctx context.Context, stdout io.Writer, opts serveOptions) error {
 	if err := writeFileAtomic(opts.caOut, srv.CAPEM); err != nil {
 		return fmt.Errorf("serve: --ca-out: %w", err)
 	}
+	stopProfile, err := startCPUProfile(opts.cpuprof)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	fmt.Fprintf(stdout, "poolbench mock serving at %s\n", srv.URL)
 	fmt.Fprintf(stdout, "CA certificate: %s\n", opts.caOut)
 	fmt.Fprintf(stdout, "try: curl --cacert %s %s/stats\n", opts.caOut, srv.URL)
 	fmt.Fprintf(stdout, "     poolbench run --target %s --ca %s\n", srv.URL, opts.caOut)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
+	if err := stopProfile(true); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	return nil
 }
 

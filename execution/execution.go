@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -182,6 +183,10 @@ type Service struct {
 	closed  atomic.Bool
 	clients atomic.Int64 // clients built
 
+	// body is the last request encoded, kept so that a caller sending
+	// the same program over and over encodes it once (see encode).
+	body atomic.Pointer[encoded]
+
 	mu     sync.Mutex // guards leaked and failed
 	leaked []*http.Client
 	// failed holds the per-request clients whose call failed: over
@@ -325,12 +330,9 @@ func noop() {}
 // *StatusError. The response body is always read to its end (up to
 // MaxResponseBytes) so the connection can go back to the pool.
 func (s *Service) Execute(ctx context.Context, req Request) (_ Result, err error) {
-	body, err := json.Marshal(req)
+	body, err := s.encode(req)
 	if err != nil {
-		return Result{}, fmt.Errorf("execute: encode request: %w", err)
-	}
-	if int64(len(body)) > s.opts.MaxRequestBytes {
-		return Result{}, fmt.Errorf("%w: %d bytes > %d", ErrRequestTooLarge, len(body), s.opts.MaxRequestBytes)
+		return Result{}, err
 	}
 	//poolbench:ignore newtransport the per-request strategies build a client per call on purpose: they are the baseline poolbench measures
 	c, release, err := s.client()
@@ -350,17 +352,20 @@ func (s *Service) Execute(ctx context.Context, req Request) (_ Result, err error
 	if err != nil {
 		return Result{}, fmt.Errorf("execute: build request: %w", err)
 	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
+	// The keys are canonical already and the value slices are shared:
+	// net/http only reads a request's header values, and Set or Add
+	// would replace a slice, never write into it.
+	hreq.Header["Content-Type"] = jsonType
+	hreq.Header["Accept"] = jsonType
 	if req.ID != "" {
-		hreq.Header.Set(RequestIDHeader, req.ID)
+		hreq.Header[RequestIDHeader] = []string{req.ID}
 	}
 	resp, err := c.Do(hreq)
 	if err != nil {
 		return Result{}, fmt.Errorf("execute: %w", err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, s.opts.MaxResponseBytes+1))
+	data, err := readBody(resp, s.opts.MaxResponseBytes)
 	if err != nil {
 		return Result{}, fmt.Errorf("execute: read body: %w", err)
 	}
@@ -378,11 +383,71 @@ func (s *Service) Execute(ctx context.Context, req Request) (_ Result, err error
 		return Result{}, se
 	}
 	var res Result
-	if err := json.Unmarshal(data, &res); err != nil {
+	if err := decodeResult(data, &res); err != nil {
 		return Result{}, fmt.Errorf("execute: decode response: %w", err)
 	}
 	res.RequestID = resp.Header.Get(RequestIDHeader)
 	return res, nil
+}
+
+var jsonType = []string{"application/json"}
+
+// encoded is one request's fields and its JSON body.
+type encoded struct {
+	language, version, stdin string
+	files                    []File
+	args                     []string
+	body                     []byte
+}
+
+// encode returns the JSON body of req. The last body encoded is kept, and
+// reused while the requests that follow carry the same fields (the ID is
+// not in the body): a load of one program costs one encoding, and
+// comparing a few strings is cheaper than encoding them again. Bodies are
+// only ever read, so callers share them.
+func (s *Service) encode(req Request) ([]byte, error) {
+	if e := s.body.Load(); e != nil && e.language == req.Language && e.version == req.Version &&
+		e.stdin == req.Stdin && slices.Equal(e.files, req.Files) && slices.Equal(e.args, req.Args) {
+		return e.body, nil
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("execute: encode request: %w", err)
+	}
+	if int64(len(body)) > s.opts.MaxRequestBytes {
+		return nil, fmt.Errorf("%w: %d bytes > %d", ErrRequestTooLarge, len(body), s.opts.MaxRequestBytes)
+	}
+	s.body.Store(&encoded{
+		language: req.Language, version: req.Version, stdin: req.Stdin,
+		files: slices.Clone(req.Files), args: slices.Clone(req.Args), body: body,
+	})
+	return body, nil
+}
+
+// readBody reads resp's body to its end, but no more than max+1 bytes
+// (the caller refuses a body longer than max), into one buffer sized by
+// Content-Length when it is known.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	size := int64(512)
+	if cl := resp.ContentLength; cl >= 0 && cl <= max {
+		size = cl + 1 // room to read the end of the body without growing
+	}
+	r := io.LimitReader(resp.Body, max+1)
+	data := make([]byte, 0, size)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+	return data, nil
 }
 
 // Leaked returns how many clients PerRequestLeaky has left open so far.

@@ -21,6 +21,19 @@ func newMock(t *testing.T) *mockserver.Server {
 	return srv
 }
 
+// newService returns a service of srv with opts (BaseURL and TLSConfig
+// filled in), closed at the end of the test.
+func newService(t *testing.T, srv *mockserver.Server, opts execution.Options) *execution.Service {
+	t.Helper()
+	opts.BaseURL, opts.TLSConfig = srv.URL, srv.ClientTLSConfig()
+	svc, err := execution.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
 var hello = execution.Request{
 	Language: "python",
 	Version:  "3.12.0",
@@ -89,13 +102,8 @@ func TestRefactorClaim(t *testing.T) {
 
 func TestStatusErrors(t *testing.T) {
 	t.Parallel()
-	srv := newMock(t)
-	svc, err := execution.New(execution.Options{BaseURL: srv.URL, TLSConfig: srv.ClientTLSConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
-	_, err = svc.Execute(context.Background(), execution.Request{Language: "python"})
+	svc := newService(t, newMock(t), execution.Options{})
+	_, err := svc.Execute(context.Background(), execution.Request{Language: "python"})
 	var se *execution.StatusError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a *StatusError", err)
@@ -110,11 +118,7 @@ func TestStatusErrors(t *testing.T) {
 
 func TestCloseIsIdempotent(t *testing.T) {
 	t.Parallel()
-	srv := newMock(t)
-	svc, err := execution.New(execution.Options{BaseURL: srv.URL, TLSConfig: srv.ClientTLSConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newService(t, newMock(t), execution.Options{})
 	if err := svc.Close(); err != nil {
 		t.Fatal(err)
 	}

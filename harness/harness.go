@@ -709,8 +709,19 @@ func newWorker(index, stride, share int, epoch time.Time) *worker {
 	}
 }
 
+// context returns the context of w's requests: traced by w, and with a
+// cancellation of its own below reqCtx. Every request with a deadline (a
+// client timeout) registers with its parent's cancellation under that
+// parent's lock; with a parent per worker, no lock is shared by the
+// workers on the request path.
+func (w *worker) context(reqCtx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(reqCtx)
+	return httptrace.WithClientTrace(ctx, w.trace), cancel
+}
+
 func (w *worker) run(stop, reqCtx context.Context, svc Client, payload func(int) execution.Request, check *checker, deadline time.Time) {
-	ctx := httptrace.WithClientTrace(reqCtx, w.trace)
+	ctx, cancel := w.context(reqCtx)
+	defer cancel()
 	for k := 0; k < w.share; k++ {
 		if stop.Err() != nil {
 			return

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http/httptrace"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -117,7 +116,8 @@ func newOpenState(cfg Config) *openState {
 // ... each sent at its intended time or, when the worker is behind, as soon
 // as it is free.
 func (w *worker) runOpen(stop, reqCtx context.Context, svc Client, payload func(int) execution.Request, check *checker, deadline time.Time) {
-	ctx := httptrace.WithClientTrace(reqCtx, w.trace)
+	ctx, cancel := w.context(reqCtx)
+	defer cancel()
 	o := w.open
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+)
+
+// checkNewFile reports whether a file can be created at path: its directory
+// exists and nothing but a regular file is in the way.
+func checkNewFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %s is not a directory", path, dir)
+	}
+	return nil
+}
+
+// startCPUProfile starts a CPU profile written to path ("" : none). The
+// returned func stops it; keep false removes the file, so a failed run
+// leaves no half-useful profile behind.
+func startCPUProfile(path string) (stop func(keep bool) error, err error) {
+	if path == "" {
+		return func(bool) error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func(keep bool) error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			os.Remove(path)
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if !keep {
+			os.Remove(path)
+		}
+		return nil
+	}, nil
+}
