@@ -35,11 +35,12 @@ func run(args []string) error {
 	caFile := fs.String("ca", "", "trust the CA certificate in `file` (PEM)")
 	conc := fs.Int("c", 8, "concurrent goroutines")
 	dur := fs.Duration("d", 10*time.Second, "duration")
+	id := fs.String("id", "", "send this X-Request-Id (and Accept: application/json), as poolbench does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || *caFile == "" || *conc < 1 || *dur <= 0 || *dur > time.Hour {
-		return errors.New("usage: bare -ca FILE [-c C] [-d D] URL")
+		return errors.New("usage: bare -ca FILE [-c C] [-d D] [-id ID] URL")
 	}
 	target := fs.Arg(0)
 	u, err := url.Parse(target)
@@ -73,6 +74,10 @@ func run(args []string) error {
 			for time.Now().Before(deadline) {
 				req, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
+				if *id != "" {
+					req.Header.Set("Accept", "application/json")
+					req.Header.Set("X-Request-Id", *id)
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)
