@@ -24,6 +24,9 @@ while getopts "c:d:r:p:t:" o; do
 done
 case $dur in *[0-9]s) ;; *) echo "peers.sh: -d $dur: want whole seconds, e.g. 10s" >&2; exit 2 ;; esac
 case $rounds in ''|*[!0-9]*|0) echo "peers.sh: -r $rounds: want a number of rounds >= 1" >&2; exit 2 ;; esac
+for need in go curl python3 awk; do
+  command -v "$need" > /dev/null || { echo "peers.sh: needs $need" >&2; exit 2; }
+done
 cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
 work=$(mktemp -d)
@@ -129,7 +132,9 @@ for round in $(seq "$rounds"); do
     cpu=-
     [ -n "$timer" ] && cpu=$(awk -v n="$n" '{ printf "%.1f", ($1 + $2) * 1e6 / n }' "$work/time")
     scpu=$(awk -v d="$((s1 - s0))" -v t="$tick" -v n="$n" 'BEGIN { printf "%.1f", d / t * 1e6 / n }')
-    echo "$t $round $(parse "$t") $cpu $scpu" >> "$work/rows"
+    row="$t $round $(parse "$t") $cpu $scpu"
+    echo "   requests/s p50 p99 client-µs server-µs: ${row#* * }"
+    echo "$row" >> "$work/rows"
   done
 done
 
