@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:$(go env GOPATH)/bin"
 work=$(mktemp -d)
 srv=
-trap '[ -n "$srv" ] && { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null; }; rm -rf "$work"' EXIT
+trap '[ -n "$srv" ] && { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null || true; }; rm -rf "$work"' EXIT
 
 go build -o "$work/poolbench" . && go build -o "$work/bare" ./bench/bare
 "$work/poolbench" serve --addr "127.0.0.1:$port" --ca-out "$work/ca.pem" > "$work/serve.log" 2>&1 &
