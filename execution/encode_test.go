@@ -1,8 +1,11 @@
 package execution_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
@@ -83,3 +86,40 @@ func TestEncodeCacheConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestEncodeNilAndEmptyFiles: a nil Files encodes as null and an empty one
+// as [], so the cache must not take one for the other. The mock refuses
+// both (400), with the same message; what is checked is the body sent,
+// through the transport.
+func TestEncodeNilAndEmptyFiles(t *testing.T) {
+	t.Parallel()
+	var bodies []string
+	svc := newService(t, newMock(t), execution.Options{
+		NewTransport: func(tr *http.Transport) http.RoundTripper {
+			return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				b, err := io.ReadAll(r.Body)
+				if err != nil {
+					return nil, err
+				}
+				bodies = append(bodies, string(b))
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				return tr.RoundTrip(r)
+			})
+		},
+	})
+	for _, files := range [][]execution.File{nil, {}, nil} {
+		svc.Execute(context.Background(), execution.Request{Language: "python", Version: "3", Files: files})
+	}
+	want := []string{
+		`{"language":"python","version":"3","files":null}`,
+		`{"language":"python","version":"3","files":[]}`,
+		`{"language":"python","version":"3","files":null}`,
+	}
+	if !slices.Equal(bodies, want) {
+		t.Errorf("bodies sent:\n%q\nwant\n%q", bodies, want)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

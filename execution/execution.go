@@ -406,8 +406,11 @@ type encoded struct {
 // comparing a few strings is cheaper than encoding them again. Bodies are
 // only ever read, so callers share them.
 func (s *Service) encode(req Request) ([]byte, error) {
+	// Files is encoded null when nil and [] when empty; Args and Stdin
+	// are omitted when empty, nil or not.
 	if e := s.body.Load(); e != nil && e.language == req.Language && e.version == req.Version &&
-		e.stdin == req.Stdin && slices.Equal(e.files, req.Files) && slices.Equal(e.args, req.Args) {
+		e.stdin == req.Stdin && (e.files == nil) == (req.Files == nil) &&
+		slices.Equal(e.files, req.Files) && slices.Equal(e.args, req.Args) {
 		return e.body, nil
 	}
 	body, err := json.Marshal(req)
