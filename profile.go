@@ -3,26 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 )
-
-// checkNewFile reports whether a file can be created at path: its directory
-// exists and nothing but a regular file is in the way.
-func checkNewFile(path string) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: not a regular file", path)
-	}
-	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s: %s is not a directory", path, dir)
-	}
-	return nil
-}
 
 // startCPUProfile starts a CPU profile written to path ("" : none). The
 // returned func stops it; keep false removes the file, so a failed run

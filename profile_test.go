@@ -85,8 +85,8 @@ func TestServeCPUProfile(t *testing.T) {
 func TestCPUProfileBadPath(t *testing.T) {
 	t.Parallel()
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof")
-	expectBadInput(t, []string{"run", "--cpuprofile", missing}, "poolbench: run: --cpuprofile: "+missing)
-	expectBadInput(t, []string{"gate", "--cpuprofile", t.TempDir()}, "not a regular file")
+	expectBadInput(t, []string{"run", "--cpuprofile", missing}, "poolbench: run: --cpuprofile: stat "+filepath.Dir(missing)+": no such file or directory")
+	expectBadInput(t, []string{"gate", "--cpuprofile", t.TempDir()}, "is a directory")
 	_, stderr, code := cli(t, "serve", "--addr", "127.0.0.1:0", "--cpuprofile", missing)
 	if code != 2 || !strings.Contains(stderr, "serve: --cpuprofile:") {
 		t.Errorf("serve with a bad --cpuprofile: exit %d, %q", code, stderr)

@@ -212,7 +212,7 @@ func (f *runFlags) options(fs *flagSet) (runOptions, error) {
 		}
 	}
 	if f.cpuprof != "" {
-		if err := checkNewFile(f.cpuprof); err != nil {
+		if err := checkWritable(f.cpuprof); err != nil {
 			return runOptions{}, usageError("%s: --cpuprofile: %v", name, err)
 		}
 	}

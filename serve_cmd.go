@@ -69,7 +69,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, args []string) erro
 	}
 	srvCfg.Addr = *addr
 	if *cpuprof != "" {
-		if err := checkNewFile(*cpuprof); err != nil {
+		if err := checkWritable(*cpuprof); err != nil {
 			return usageError("serve: --cpuprofile: %v", err)
 		}
 	}
