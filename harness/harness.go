@@ -423,7 +423,7 @@ func runMode(ctx context.Context, cfg Config, mode string) (*ModeResult, error) 
 		}
 		wg.Go(func() { wk.run(ctx, reqCtx, svc, cfg.Payload, check.clone(), deadline) })
 	}
-	stopProgress := startProgress(cfg, mode, int64(quota), workers)
+	stopProgress := startProgress(cfg, mode, int64(quota), sentBy(workers))
 	wg.Wait()
 	elapsed := time.Since(epoch)
 	stopProgress()
@@ -643,21 +643,15 @@ func formatKinds(m map[string]int64) string {
 	return s
 }
 
-// startProgress calls cfg.OnProgress about every 100ms until the returned
-// func is called, which reports the final count.
-func startProgress(cfg Config, mode string, total int64, workers []*worker) (stop func()) {
+// startProgress calls cfg.OnProgress with count() about every 100ms until
+// the returned func is called, which reports the final count. count reads
+// counters the request path writes atomically; it takes no lock of theirs.
+func startProgress(cfg Config, mode string, total int64, count func() int64) (stop func()) {
 	if cfg.OnProgress == nil {
 		return func() {}
 	}
 	if cfg.Requests == 0 {
 		total = 0
-	}
-	sum := func() int64 {
-		var n int64
-		for _, w := range workers {
-			n += w.done.Load()
-		}
-		return n
 	}
 	quit := make(chan struct{})
 	finished := make(chan struct{})
@@ -668,7 +662,7 @@ func startProgress(cfg Config, mode string, total int64, workers []*worker) (sto
 		for {
 			select {
 			case <-t.C:
-				cfg.OnProgress(mode, sum(), total)
+				cfg.OnProgress(mode, count(), total)
 			case <-quit:
 				return
 			}
@@ -677,7 +671,18 @@ func startProgress(cfg Config, mode string, total int64, workers []*worker) (sto
 	return func() {
 		close(quit)
 		<-finished
-		cfg.OnProgress(mode, sum(), total)
+		cfg.OnProgress(mode, count(), total)
+	}
+}
+
+// sentBy returns the requests the workers have sent so far.
+func sentBy(workers []*worker) func() int64 {
+	return func() int64 {
+		var n int64
+		for _, w := range workers {
+			n += w.done.Load()
+		}
+		return n
 	}
 }
 

@@ -202,7 +202,8 @@ func runHey(ctx context.Context, cfg Config, mode string, disableKeepAlives bool
 		t := time.AfterFunc(cfg.Duration, stop)
 		defer t.Stop()
 	}
-	stopProgress := heyProgress(cfg, mode, int64(quota), &built)
+	// hey does not expose completions: progress counts requests built.
+	stopProgress := startProgress(cfg, mode, int64(quota), built.Load)
 	work.Run()
 	elapsed := time.Since(epoch)
 	stopProgress()
@@ -320,35 +321,4 @@ func (s *connSet) closeAll() int {
 	n := len(s.m)
 	clear(s.m)
 	return n
-}
-
-// heyProgress reports requests built so far (hey does not expose
-// completions) about every 100ms, and once at the end.
-func heyProgress(cfg Config, mode string, total int64, built *atomic.Int64) (stop func()) {
-	if cfg.OnProgress == nil {
-		return func() {}
-	}
-	if cfg.Requests == 0 {
-		total = 0
-	}
-	quit := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				cfg.OnProgress(mode, built.Load(), total)
-			case <-quit:
-				return
-			}
-		}
-	}()
-	return func() {
-		close(quit)
-		<-finished
-		cfg.OnProgress(mode, built.Load(), total)
-	}
 }
