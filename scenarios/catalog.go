@@ -2,27 +2,17 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/poolbench/poolbench/execution"
+	"github.com/poolbench/poolbench/gate"
 	"github.com/poolbench/poolbench/harness"
 )
 
 // Default is the name of the scenario `poolbench` runs with no arguments.
 const Default = "quick"
-
-// QuickThresholds are the checks of the default scenario: exact counts, so
-// a gate on them never flakes.
-var QuickThresholds = []string{
-	"per-request.errors == 0",
-	"singleton.errors == 0",
-	"per-request.dials == requests",
-	"singleton.pool_rejected == 0",
-	"singleton.dials <= concurrency + singleton.closed_after_use",
-	"singleton.tls_handshakes <= concurrency + singleton.closed_after_use",
-	"singleton.reuse_ratio >= 0.99",
-}
 
 var (
 	perRequest = string(execution.PerRequest)
@@ -39,7 +29,8 @@ func Catalog() []Scenario {
 			Description: "2,000 requests at concurrency 8, per-request against singleton clients, on loopback",
 			Workload:    Workload{Requests: 2000, Concurrency: 8},
 			Modes:       []string{perRequest, singleton},
-			Thresholds:  QuickThresholds,
+			// Exact counts, so that a gate on them never flakes.
+			Thresholds: slices.Clone(gate.DefaultThresholds),
 		},
 		{
 			Name:        "steady",
