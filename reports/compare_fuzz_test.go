@@ -17,12 +17,8 @@ func FuzzCompareRuns(f *testing.F) {
 	f.Add(b.Bytes(), b.Bytes())
 	f.Add(b.Bytes(), []byte(`{"schema":"poolbench/report/v1","modes":[{"mode":"singleton","histogram":"HISTFAAAAB"}]}`))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
-		rx, err := ReadJSON(bytes.NewReader(x))
-		if err != nil {
-			return
-		}
-		ry, err := ReadJSON(bytes.NewReader(y))
-		if err != nil {
+		rx, ry, ok := readPair(x, y)
+		if !ok {
 			return
 		}
 		_ = Summary(rx)

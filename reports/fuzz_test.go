@@ -94,12 +94,8 @@ func FuzzMerge(f *testing.F) {
 	f.Add(a, []byte(`{"schema":"poolbench/report/v1","scenario":{"name":"quick"},"modes":[{"mode":"singleton","histogram":"HISTFAAAAB54nJNpmSzMwMDAxAABzFCaEUpLOUDEAF/CBJw="}]}`))
 	f.Add(a, []byte(`{"schema":"poolbench/report/v1","scenario":{"name":"quick"},"shard":{"index":1,"count":2},"modes":[{"mode":"singleton"}]}`))
 	f.Fuzz(func(t *testing.T, x, y []byte) {
-		rx, err := ReadJSON(bytes.NewReader(x))
-		if err != nil {
-			return
-		}
-		ry, err := ReadJSON(bytes.NewReader(y))
-		if err != nil {
+		rx, ry, ok := readPair(x, y)
+		if !ok {
 			return
 		}
 		// Merge must not modify its inputs: keep their counts to check.
@@ -173,4 +169,17 @@ func TestDecodeHistogramBounds(t *testing.T) {
 			t.Errorf("DecodeHistogram(%q) accepted", bad)
 		}
 	}
+}
+
+// readPair reads two fuzzed report files; ok is false when either is refused.
+func readPair(x, y []byte) (rx, ry *Report, ok bool) {
+	rx, err := ReadJSON(bytes.NewReader(x))
+	if err != nil {
+		return nil, nil, false
+	}
+	ry, err = ReadJSON(bytes.NewReader(y))
+	if err != nil {
+		return nil, nil, false
+	}
+	return rx, ry, true
 }
